@@ -1,0 +1,11 @@
+import type { ChildProcess } from 'node:child_process';
+
+export interface RedisProcess {
+  url: string;
+  port: number;
+  pid: number;
+  process: ChildProcess;
+  stop(): Promise<void>;
+}
+export function freePort(): Promise<number>;
+export function startRedis(port?: number, extraArgs?: string[]): Promise<RedisProcess>;
