@@ -195,3 +195,35 @@ export class AxiosUpstreamTransport {
     this.httpsAgent.destroy();
   }
 }
+
+/** What the gateway wants to know about upstream calls (metrics, logs). All optional. */
+export interface UpstreamObserver {
+  /** One HTTP attempt finished: status (0 = network/timeout) and duration. */
+  onAttempt?(source: string, status: number, durationMs: number): void;
+  /** The source's circuit changed state. */
+  onCircuitState?(source: string, state: 'closed' | 'open' | 'half-open'): void;
+}
+
+/**
+ * The upstream client of one source: total time budget, then classification of the answer.
+ * (Retries, circuit breaker, bulkhead and rate-limit awareness are layered in `src/resilience/`.)
+ */
+export function createUpstreamHttp(config: SourceConfig, httpService: HttpService, observer: UpstreamObserver = {}): UpstreamHttp & { close(): void } {
+  const transport = new AxiosUpstreamTransport(httpService, config);
+  return {
+    async getJson(request, context, notFound) {
+      const budget = AbortSignal.timeout(config.timeoutMs);
+      const signal = context.signal ? AbortSignal.any([budget, context.signal]) : budget;
+      const started = performance.now();
+      let status = 0;
+      try {
+        const response = await transport.get(request, signal, config.timeoutMs);
+        status = response.status;
+        return classifyResponse(config.name, response, notFound, Date.now());
+      } finally {
+        observer.onAttempt?.(config.name, status, performance.now() - started);
+      }
+    },
+    close: () => transport.destroy(),
+  };
+}
