@@ -1,0 +1,53 @@
+import type { LoggerService } from '@nestjs/common';
+import pino, { type Logger } from 'pino';
+
+import type { GatewayConfig } from './config/config.types.js';
+
+/**
+ * Paths that could hold a secret. Upstream tokens never reach a log call in the first place; this is the second line
+ * of defence (caller keys arrive in `authorization`).
+ */
+const REDACT = [
+  'req.headers.authorization',
+  'headers.authorization',
+  'authorization',
+  'token',
+  '*.token',
+  'key',
+  '*.key',
+  'config.headers',
+];
+
+export function createLogger(level: GatewayConfig['log']['level'], destination?: pino.DestinationStream): Logger {
+  return pino(
+    {
+      level,
+      base: { service: 'profile-gateway' },
+      redact: { paths: REDACT, censor: '[redacted]' },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+    },
+    destination,
+  );
+}
+
+/** Nest's own messages (start-up, module wiring) through the same pino logger. */
+export class PinoNestLogger implements LoggerService {
+  constructor(private readonly logger: Logger) {}
+
+  log(message: unknown, context?: string): void {
+    this.logger.info({ context }, String(message));
+  }
+  error(message: unknown, trace?: string, context?: string): void {
+    this.logger.error({ context, trace }, String(message));
+  }
+  warn(message: unknown, context?: string): void {
+    this.logger.warn({ context }, String(message));
+  }
+  debug(message: unknown, context?: string): void {
+    this.logger.debug({ context }, String(message));
+  }
+  verbose(message: unknown, context?: string): void {
+    this.logger.trace({ context }, String(message));
+  }
+}

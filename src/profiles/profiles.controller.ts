@@ -1,0 +1,55 @@
+import { Controller, Get, Param, Query, Req, Res } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+
+import { cacheDirectiveOf } from './cache-directive.js';
+import { ifNoneMatchMatches } from './if-none-match.js';
+import type { LookupBy } from './profile-source.port.js';
+import { ValidationError } from './profile.errors.js';
+import { ProfilesService } from './profiles.service.js';
+
+/** `by` query value → lookup kind. Absent (or `id`) is the upstream id. */
+function lookupByOf(value: unknown): LookupBy {
+  if (value === undefined || value === 'id') return 'id';
+  if (value === 'externalId') return 'externalId';
+  throw new ValidationError('Query parameter by must be externalId (or id)', [{ field: 'by', message: 'must be externalId or id' }]);
+}
+
+/** `include=raw` (also inside a comma-separated list, or repeated). */
+function includesRaw(value: unknown): boolean {
+  const values = Array.isArray(value) ? value : [value];
+  return values.some((v) => typeof v === 'string' && v.split(',').some((part) => part.trim() === 'raw'));
+}
+
+@Controller('profiles')
+export class ProfilesController {
+  constructor(private readonly profiles: ProfilesService) {}
+
+  @Get(':source/:id')
+  async getProfile(
+    @Param('source') source: string,
+    @Param('id') id: string,
+    @Query() query: Record<string, unknown>,
+    @Req() request: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    const answer = await this.profiles.getProfile({
+      source,
+      lookup: { id, by: lookupByOf(query.by) },
+      directive: cacheDirectiveOf(request.headers['cache-control']),
+      requestId: String(request.id),
+    });
+    const { entry } = answer;
+    void reply.headers({
+      etag: entry.etag,
+      'cache-control': `private, max-age=${answer.maxAgeSeconds}`,
+      age: String(answer.ageSeconds),
+      'cache-status': answer.cacheStatus,
+    });
+    if (ifNoneMatchMatches(request.headers['if-none-match'], entry.etag)) {
+      await reply.status(304).send();
+      return;
+    }
+    const body = includesRaw(query.include) ? { ...entry.profile, raw: entry.raw } : entry.profile;
+    await reply.status(200).type('application/json; charset=utf-8').send(JSON.stringify(body));
+  }
+}
