@@ -1,0 +1,30 @@
+import type { SourceConfig } from '../../config/config.types.js';
+import type { ProfileSource, ProfileSourceFactory, SourceDependencies } from '../../profiles/profile-source.port.js';
+import { anyText } from '../shared/id-rules.js';
+import { MappedProfileSource } from '../shared/mapped-source.js';
+import { UsertourClient } from './usertour.client.js';
+import { mapUsertourUser } from './usertour.mapper.js';
+import { usertourUserResponseSchema } from './usertour.types.js';
+
+/**
+ * Kind `usertour`: `GET /v1/users/{id}`. The `:id` is already the customer's own id, so there is no
+ * `by=externalId` lookup.
+ */
+export const usertourSourceFactory: ProfileSourceFactory = {
+  kind: 'usertour',
+  validateOptions: () => [],
+  create(config: SourceConfig, dependencies: SourceDependencies): ProfileSource {
+    const client = new UsertourClient(dependencies.http);
+    return new MappedProfileSource(
+      config.name,
+      {
+        kind: 'usertour',
+        idRule: anyText(256),
+        fetch: (lookup, context) => client.getUser(lookup, context),
+        schema: usertourUserResponseSchema,
+        map: mapUsertourUser,
+      },
+      dependencies.onInvalidOptionalTimestamp,
+    );
+  },
+};
