@@ -16,21 +16,8 @@ import { usertourContractExample, usertourErrorBodies, usertourNoExpand } from '
 import { isUsertourUserNotFound } from './usertour.client.js';
 import { usertourSourceFactory } from './usertour.source.js';
 
-const config: SourceConfig = {
-  name: 'crm-usertour',
-  kind: 'usertour',
-  baseUrl: 'https://api.usertour.io',
-  token: 'ak_clx2k9c0a000108l5c3h2d7qz',
-  options: {},
-  timeoutMs: 2000,
-  retries: 2,
-  connectTimeoutMs: 500,
-  maxResponseBytes: 1_000_000,
-  maxConcurrency: 10,
-  maxQueue: 100,
-  circuitBreaker: { failureThreshold: 5, halfOpenAfterMs: 30_000 },
-  cache: { ttlMs: 600_000, staleWhileRevalidateMs: 60_000, staleIfErrorMs: 86_400_000, notFoundTtlMs: 60_000 },
-};
+/** The factory reads only the name; transport settings belong to the `UpstreamHttp` it is given. */
+const config = { name: 'crm-usertour', kind: 'usertour', baseUrl: 'https://api.usertour.io', token: 'ak_x', options: {} } as Partial<SourceConfig> as SourceConfig;
 
 const context: FetchContext = { requestId: 'req-1' };
 
