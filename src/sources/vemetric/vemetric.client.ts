@@ -3,10 +3,13 @@ import type { FetchContext, ProfileLookup } from '../../profiles/profile-source.
 import type { UpstreamHttp } from '../shared/upstream-http.js';
 import { vemetricErrorSchema } from './vemetric.types.js';
 
-/** A 404 is a missing user only with `USER_NOT_FOUND`; `NOT_FOUND` is an unknown route (wrong base URL). */
-function isUserNotFound(body: JsonValue | undefined): boolean {
+/**
+ * A 404 is a missing user only with `USER_NOT_FOUND`. `NOT_FOUND` is an unknown route, and a 404 without
+ * Vemetric's envelope (e.g. a web server's page) comes from something else: both mean a wrong base URL.
+ */
+export function isVemetricUserNotFound(body: JsonValue | undefined): boolean {
   const parsed = vemetricErrorSchema.safeParse(body);
-  return !parsed.success || parsed.data.error.code !== 'NOT_FOUND';
+  return parsed.success && parsed.data.error.code === 'USER_NOT_FOUND';
 }
 
 /** Transport only: `GET /v1/users/single?id=…` or `?identifier=…`; returns the raw body. */
@@ -18,7 +21,7 @@ export class VemetricClient {
     const response = await this.http.getJson(
       { path: '/v1/users/single', query: [[param, lookup.id]] },
       context,
-      { id: lookup.id, isProfileNotFound: isUserNotFound },
+      { id: lookup.id, isProfileNotFound: isVemetricUserNotFound },
     );
     return response.body;
   }
