@@ -43,6 +43,11 @@ export interface SourceConfig extends SourceDefaults {
   token: string;
   /** Kind-specific options (e.g. `clientId` for `scalepad-amm`). */
   options: Record<string, string>;
+  /**
+   * How long this source's profiles stay in the in-process cache: `cache.memory.ttl` capped at this
+   * source's `cache.ttl`, so the memory tier never serves a profile longer than the source allows.
+   */
+  memoryTtlMs: number;
 }
 
 export interface ApiKeyConfig {
