@@ -236,15 +236,14 @@ function checkSource(
   for (const [key, value] of Object.entries(entry)) {
     if (SOURCE_KEYS.includes(key)) {
       known[key] = value;
-    } else if (!/^[A-Za-z][A-Za-z0-9_-]{0,63}$/.test(key)) {
-      problems.push({ path: childPath(path, key), message: 'is not a valid option name' });
-    } else if (lookalikeOf(key) !== undefined) {
-      problems.push({ path: childPath(path, key), message: `unknown key (did you mean ${lookalikeOf(key)}?)` });
-    } else if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') {
-      options[key] = String(value);
-    } else {
-      problems.push({ path: childPath(path, key), message: `must be a string (unknown keys of a source are options of its kind)` });
+      continue;
     }
+    const at = childPath(path, key);
+    const lookalike = lookalikeOf(key);
+    if (!/^[A-Za-z][A-Za-z0-9_-]{0,63}$/.test(key)) problems.push({ path: at, message: 'is not a valid option name' });
+    else if (lookalike) problems.push({ path: at, message: `unknown key (did you mean ${lookalike}?)` });
+    else if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') options[key] = String(value);
+    else problems.push({ path: at, message: 'must be a string (unknown keys of a source are options of its kind)' });
   }
   problems.push(...validateAgainst(SourceSchema, known, path));
   if (known.name !== undefined && known.name !== name) {
