@@ -1,0 +1,28 @@
+import type { LookupBy } from '../profiles/profile-source.port.js';
+
+/**
+ * Version of the cached entry shape. Bump it whenever the canonical profile or the entry envelope changes,
+ * so a deployment never reads entries written in an older shape: they are simply never looked up again
+ * and expire with their Redis TTL.
+ */
+export const CACHE_SHAPE_VERSION = 'v1';
+
+/** What identifies one cached profile: the configured source, the lookup kind and the caller's id. */
+export interface ProfileKeyParts {
+  source: string;
+  by: LookupBy;
+  id: string;
+}
+
+/**
+ * The Redis (and memory tier) key of one profile: `<keyPrefix>:profile:v1:<source>:<by>:<id>`.
+ * The id is URI-encoded so `:` and other separators inside it can never collide with another key.
+ */
+export function profileCacheKey(keyPrefix: string, parts: ProfileKeyParts): string {
+  return `${keyPrefix}:profile:${CACHE_SHAPE_VERSION}:${parts.source}:${parts.by}:${encodeURIComponent(parts.id)}`;
+}
+
+/** Pub/sub channel on which instances announce stored entries, so others drop older memory copies. */
+export function invalidationChannel(keyPrefix: string): string {
+  return `${keyPrefix}:invalidate`;
+}

@@ -1,0 +1,101 @@
+import { Cluster, type ClusterOptions, Redis, type RedisOptions } from 'ioredis';
+
+import type { RedisConfig } from '../config/config.types.js';
+
+/** Longest pause between two reconnection attempts. */
+export const MAX_RECONNECT_DELAY_MS = 1_000;
+
+/** Capped exponential backoff; never gives up, so the gateway reconnects by itself after an outage. */
+export function reconnectDelayMs(attempt: number): number {
+  return Math.min(MAX_RECONNECT_DELAY_MS, 50 * 2 ** Math.min(Math.max(attempt - 1, 0), 10));
+}
+
+/**
+ * `command`: the connection for reads and writes. Every command is bounded by `commandTimeoutMs` and fails at
+ * once while disconnected (no offline queue), so a dead Redis costs a request nothing but a skipped step.
+ * `subscriber`: the pub/sub connection. Its SUBSCRIBE may wait for a connection, and ioredis re-subscribes on
+ * every reconnect.
+ */
+export type RedisRole = 'command' | 'subscriber';
+
+export type RedisClientPlan =
+  | { mode: 'standalone'; url: string; options: RedisOptions }
+  | { mode: 'sentinel'; options: RedisOptions }
+  | { mode: 'cluster'; nodes: { host: string; port: number }[]; options: ClusterOptions };
+
+/** Thrown for a Redis configuration the cache cannot use (a programming or configuration error, not an outage). */
+export class RedisConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RedisConfigError';
+  }
+}
+
+/** Checks that `url` is a `redis://` or `rediss://` URL with a host. */
+export function assertRedisUrl(url: string): void {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new RedisConfigError('cache.redis.url must be a redis:// or rediss:// URL');
+  }
+  if ((parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') || parsed.hostname === '') {
+    throw new RedisConfigError(`cache.redis.url must be a redis:// or rediss:// URL (got the scheme ${parsed.protocol})`);
+  }
+}
+
+/** Decides how to connect (standalone URL, sentinel or cluster) and with which ioredis options. */
+export function planRedisClient(config: RedisConfig, role: RedisRole): RedisClientPlan {
+  const connectTimeout = Math.max(1_000, config.commandTimeoutMs);
+  const common: RedisOptions = {
+    connectTimeout,
+    retryStrategy: reconnectDelayMs,
+    lazyConnect: false,
+    ...(role === 'command'
+      ? { commandTimeout: config.commandTimeoutMs, enableOfflineQueue: false, maxRetriesPerRequest: 0 }
+      : { enableOfflineQueue: true, maxRetriesPerRequest: null, autoResubscribe: true }),
+  };
+  const configured = [config.url, config.cluster, config.sentinel].filter((value) => value !== undefined).length;
+  if (configured !== 1) throw new RedisConfigError('cache.redis needs exactly one of url, cluster or sentinel');
+
+  if (config.cluster) {
+    if (config.cluster.nodes.length === 0) throw new RedisConfigError('cache.redis.cluster.nodes must not be empty');
+    return {
+      mode: 'cluster',
+      nodes: config.cluster.nodes.map(({ host, port }) => ({ host, port })),
+      options: {
+        redisOptions: common,
+        clusterRetryStrategy: reconnectDelayMs,
+        enableOfflineQueue: role === 'subscriber',
+        lazyConnect: false,
+      },
+    };
+  }
+  if (config.sentinel) {
+    if (config.sentinel.nodes.length === 0) throw new RedisConfigError('cache.redis.sentinel.nodes must not be empty');
+    return {
+      mode: 'sentinel',
+      options: {
+        ...common,
+        name: config.sentinel.name,
+        sentinels: config.sentinel.nodes.map(({ host, port }) => ({ host, port })),
+        sentinelRetryStrategy: reconnectDelayMs,
+      },
+    };
+  }
+  const url = config.url as string;
+  assertRedisUrl(url);
+  return { mode: 'standalone', url, options: common };
+}
+
+/** Creates the client of a plan; it starts connecting at once (not awaited). */
+export function createRedisClient(plan: RedisClientPlan): Redis | Cluster {
+  switch (plan.mode) {
+    case 'cluster':
+      return new Cluster(plan.nodes, plan.options);
+    case 'sentinel':
+      return new Redis(plan.options);
+    case 'standalone':
+      return new Redis(plan.url, plan.options);
+  }
+}
