@@ -117,6 +117,7 @@ interface Flight {
 export class ProfileCache {
   private readonly memory: LRUCache<string, MemoryItem>;
   private readonly inFlight = new Map<string, Flight>();
+  private readonly pendingWrites = new Set<Promise<void>>();
   private readonly now: () => number;
   private readonly keyPrefix: string;
   private redis: RedisTier | undefined;
@@ -162,9 +163,18 @@ export class ProfileCache {
     return this.redis.isReady() ? 'up' : 'degraded';
   }
 
-  /** Closes the Redis connections. Background refreshes still running are not stored any more. */
+  /** Resolves once the Redis writes started so far have finished (or failed: they never reject). */
+  async whenIdle(): Promise<void> {
+    await Promise.all([...this.pendingWrites]);
+  }
+
+  /**
+   * Finishes the pending Redis writes, then closes the connections. Background refreshes still running are
+   * not stored any more.
+   */
   async close(): Promise<void> {
     this.closed = true;
+    await this.whenIdle();
     await this.redis?.close();
   }
 
@@ -290,7 +300,7 @@ export class ProfileCache {
       if (!(error instanceof ProfileNotFoundError)) throw error;
       result = { entry: { kind: 'not-found', fetchedAtMs: this.now() }, notFound: error };
     }
-    if (!flight.superseded && !this.closed) await this.store(key, result.entry, lookup.policy);
+    if (!flight.superseded && !this.closed) this.store(key, result.entry, lookup.policy);
     return result;
   }
 
@@ -326,9 +336,16 @@ export class ProfileCache {
     return undefined;
   }
 
-  private async store(key: string, entry: StoredEntry, policy: CachePolicy): Promise<void> {
+  /**
+   * Keeps the entry in memory at once and writes it to Redis in the background: the answer never waits on
+   * Redis, and requests of this process find the entry in memory meanwhile.
+   */
+  private store(key: string, entry: StoredEntry, policy: CachePolicy): void {
     this.remember(key, entry, policy);
-    await this.redis?.store(key, encodeEntry(entry), redisTtlMs(entry, policy), entry.fetchedAtMs);
+    if (!this.redis) return;
+    const write = this.redis.store(key, encodeEntry(entry), redisTtlMs(entry, policy), entry.fetchedAtMs).then(() => undefined);
+    this.pendingWrites.add(write);
+    void write.finally(() => this.pendingWrites.delete(write));
   }
 
   /** Keeps a copy in memory unless a newer one is there already. */

@@ -1,0 +1,79 @@
+import type { RedisConfig } from '../config/config.types.js';
+import { assertRedisUrl, MAX_RECONNECT_DELAY_MS, planRedisClient, reconnectDelayMs,RedisConfigError } from './redis-connection.js';
+
+const base: RedisConfig = { keyPrefix: 'pgw', commandTimeoutMs: 250 };
+
+describe('assertRedisUrl', () => {
+  it.each([['redis://127.0.0.1:6379/0'], ['rediss://user:secret@cache.example.com:6380']])('should accept %s', (url) => {
+    expect(() => assertRedisUrl(url)).not.toThrow();
+  });
+
+  it.each([['http://127.0.0.1:6379'], ['127.0.0.1:6379'], ['unix:///tmp/redis.sock'], ['redis://']])('should reject %s clearly', (url) => {
+    expect(() => assertRedisUrl(url)).toThrow(RedisConfigError);
+    expect(() => assertRedisUrl(url)).toThrow(/must be a redis:\/\/ or rediss:\/\/ URL/);
+  });
+});
+
+describe('planRedisClient', () => {
+  it('should bound every command and disable the offline queue for the command connection', () => {
+    const plan = planRedisClient({ ...base, url: 'redis://127.0.0.1:6379/2' }, 'command');
+
+    expect(plan).toMatchObject({
+      mode: 'standalone',
+      url: 'redis://127.0.0.1:6379/2',
+      options: { commandTimeout: 250, enableOfflineQueue: false, maxRetriesPerRequest: 0, connectTimeout: 1_000, lazyConnect: false },
+    });
+    expect(plan.mode === 'standalone' && plan.options.retryStrategy?.(1000)).toBe(MAX_RECONNECT_DELAY_MS);
+  });
+
+  it('should let the subscriber queue its SUBSCRIBE until connected and re-subscribe on reconnect', () => {
+    const plan = planRedisClient({ ...base, url: 'redis://127.0.0.1:6379' }, 'subscriber');
+
+    expect(plan.options).toMatchObject({ enableOfflineQueue: true, autoResubscribe: true });
+    expect(plan.options).not.toHaveProperty('commandTimeout');
+  });
+
+  it('should use a longer connect timeout when commands may take longer than a second', () => {
+    const plan = planRedisClient({ ...base, commandTimeoutMs: 3_000, url: 'redis://127.0.0.1' }, 'command');
+
+    expect(plan.options).toMatchObject({ connectTimeout: 3_000 });
+  });
+
+  it('should build a cluster plan from the configured nodes', () => {
+    const plan = planRedisClient({ ...base, cluster: { nodes: [{ host: '10.0.0.1', port: 7000 }, { host: '10.0.0.2', port: 7001 }] } }, 'command');
+
+    expect(plan).toMatchObject({
+      mode: 'cluster',
+      nodes: [
+        { host: '10.0.0.1', port: 7000 },
+        { host: '10.0.0.2', port: 7001 },
+      ],
+      options: { enableOfflineQueue: false, redisOptions: { commandTimeout: 250, enableOfflineQueue: false } },
+    });
+  });
+
+  it('should build a sentinel plan with the master name and sentinels', () => {
+    const plan = planRedisClient({ ...base, sentinel: { name: 'mymaster', nodes: [{ host: 'sentinel-1', port: 26379 }] } }, 'command');
+
+    expect(plan).toMatchObject({
+      mode: 'sentinel',
+      options: { name: 'mymaster', sentinels: [{ host: 'sentinel-1', port: 26379 }], commandTimeout: 250 },
+    });
+  });
+
+  it.each([
+    ['none of url, cluster and sentinel', base, /exactly one of url, cluster or sentinel/],
+    ['both url and cluster', { ...base, url: 'redis://a', cluster: { nodes: [{ host: 'a', port: 1 }] } }, /exactly one/],
+    ['an empty cluster', { ...base, cluster: { nodes: [] } }, /cluster.nodes must not be empty/],
+    ['an empty sentinel list', { ...base, sentinel: { name: 'm', nodes: [] } }, /sentinel.nodes must not be empty/],
+    ['an http URL', { ...base, url: 'http://127.0.0.1:6379' }, /must be a redis:\/\/ or rediss:\/\/ URL/],
+  ])('should reject %s', (_name, config, message) => {
+    expect(() => planRedisClient(config, 'command')).toThrow(message);
+  });
+});
+
+describe('reconnectDelayMs', () => {
+  it('should back off exponentially and cap the delay, never giving up', () => {
+    expect([1, 2, 3, 4, 5, 6, 100].map(reconnectDelayMs)).toEqual([50, 100, 200, 400, 800, 1_000, 1_000]);
+  });
+});
