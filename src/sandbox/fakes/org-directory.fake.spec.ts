@@ -1,10 +1,18 @@
+import { HttpService } from '@nestjs/axios';
+import axios from 'axios';
+
+import type { SourceConfig } from '../../config/config.types.js';
+import { ProfileNotFoundError, UpstreamAuthFailedError, UpstreamRejectedIdError } from '../../profiles/profile.errors.js';
 import type { JsonObject } from '../../profiles/profile.model.js';
+import type { ProfileSource } from '../../profiles/profile-source.port.js';
 import {
   orgFullUser,
   orgMinimalUser,
   orgNotFoundBody,
   orgPersonalUser,
 } from '../../sources/org-directory/__fixtures__/org-directory.fixtures.js';
+import { orgDirectorySourceFactory } from '../../sources/org-directory/org-directory.source.js';
+import { createUpstreamHttp } from '../../sources/shared/upstream-http.js';
 import { type FakeUpstream, startFakeUpstream } from '../fake-upstream.js';
 import { omitNullProperties, ORG_DIRECTORY_HEADERS, orgDirectoryFake, type OrgDirectoryFakeData } from './org-directory.fake.js';
 
@@ -158,6 +166,94 @@ describe(orgDirectoryFake.name, () => {
 
       expect(answer.status).toBe(405);
       expect(answer.body).toStrictEqual(springError(405, 'Method Not Allowed', '/v2/users/4'));
+    });
+  });
+  describe('with the org-directory source over HTTP', () => {
+    let close: () => void;
+
+    beforeEach(() => start({ tokenOrganizations: { [PERSONAL_TOKEN]: 5 } }));
+
+    function sourceFor({ baseUrl = fake.url, token = TOKEN } = {}): ProfileSource {
+      const config = {
+        name: 'access-directory',
+        kind: 'org-directory',
+        baseUrl,
+        token,
+        options: {},
+        timeoutMs: 2000,
+        retries: 0,
+        connectTimeoutMs: 1000,
+        maxResponseBytes: 1_000_000,
+        maxConcurrency: 4,
+        maxQueue: 10,
+        circuitBreaker: { failureThreshold: 5, halfOpenAfterMs: 30_000 },
+        cache: { ttlMs: 60_000, staleWhileRevalidateMs: 0, staleIfErrorMs: 0, notFoundTtlMs: 0 },
+      } as Partial<SourceConfig> as SourceConfig;
+      const upstream = createUpstreamHttp(config, new HttpService(axios.create()));
+      close = () => upstream.close();
+      return orgDirectorySourceFactory.create(config, { http: upstream, onInvalidOptionalTimestamp: () => undefined });
+    }
+
+    afterEach(() => {
+      close();
+    });
+
+    it('should fetch and map the fully populated user', async () => {
+      const sut = sourceFor();
+
+      const { profile, raw } = await sut.fetchProfile({ id: '17', by: 'id' }, { requestId: 'r1' });
+
+      expect(raw).toStrictEqual(orgFullUser);
+      expect(profile.id).toBe('17');
+      expect(profile.displayName).toBe('Jan Jansen');
+      expect(profile.memberships.map((m) => [m.type, m.id, m.role])).toStrictEqual([
+        ['organization', '2', null],
+        ['group', '7', 'member'],
+        ['group', '9', 'admin'],
+      ]);
+      expect(fake.calls.at(-1)?.rawPath).toBe('/v2/users/17');
+    });
+
+    it('should map keys the upstream omitted for null values as null', async () => {
+      const sut = sourceFor();
+
+      const { profile } = await sut.fetchProfile({ id: '50', by: 'id' }, { requestId: 'r2' });
+
+      expect(profile.familyName).toBeNull();
+      expect(profile.email).toBeNull();
+      expect(profile.memberships[1]?.description).toBeNull();
+      expect(profile.attributes.account).toStrictEqual({ id: 1, firstName: 'Anna' });
+    });
+
+    it('should report a missing user as not found when the user is unknown', async () => {
+      const sut = sourceFor();
+
+      await expect(sut.fetchProfile({ id: '99', by: 'id' }, { requestId: 'r3' })).rejects.toBeInstanceOf(ProfileNotFoundError);
+    });
+
+    it('should also report not found when the base URL is wrong, since the 404 bodies cannot be told apart', async () => {
+      const sut = sourceFor({ baseUrl: `${fake.url}/api` });
+
+      await expect(sut.fetchProfile({ id: '4', by: 'id' }, { requestId: 'r3' })).rejects.toBeInstanceOf(ProfileNotFoundError);
+      expect(fake.calls.at(-1)?.rawPath).toBe('/api/v2/users/4');
+    });
+
+    it.each([
+      ['the token is unknown', 'deadbeef-0000-4000-8000-000000000000', 401],
+      ['the user is outside the token organization', PERSONAL_TOKEN, 403],
+    ])('should report an upstream auth failure when %s', async (_, token, status) => {
+      const sut = sourceFor({ token });
+
+      const promise = sut.fetchProfile({ id: '4', by: 'id' }, { requestId: 'r4' });
+
+      await expect(promise).rejects.toBeInstanceOf(UpstreamAuthFailedError);
+      await expect(promise).rejects.toMatchObject({ upstreamStatus: status });
+    });
+
+    it('should report the upstream 400 as a rejected id when an unvalidated id reaches it', async () => {
+      const sut = sourceFor();
+
+      await expect(sut.fetchProfile({ id: 'abc', by: 'id' }, { requestId: 'r5' })).rejects.toBeInstanceOf(UpstreamRejectedIdError);
     });
   });
 });

@@ -1,3 +1,14 @@
+import { HttpService } from '@nestjs/axios';
+import axios from 'axios';
+
+import type { SourceConfig } from '../../config/config.types.js';
+import {
+  ProfileNotFoundError,
+  UpstreamAuthFailedError,
+  UpstreamFailureError,
+  UpstreamRejectedIdError,
+} from '../../profiles/profile.errors.js';
+import type { ProfileSource } from '../../profiles/profile-source.port.js';
 import {
   AMM_CLIENT_ID,
   ammClientNotFoundBody,
@@ -9,6 +20,8 @@ import {
   ammUnauthorizedBody,
   ammUserNotFoundBody,
 } from '../../sources/scalepad-amm/__fixtures__/scalepad-amm.fixtures.js';
+import { scalepadAmmSourceFactory } from '../../sources/scalepad-amm/scalepad-amm.source.js';
+import { createUpstreamHttp } from '../../sources/shared/upstream-http.js';
 import { type FakeUpstream, startFakeUpstream } from '../fake-upstream.js';
 import { scalepadAmmFake, type ScalepadAmmFakeData } from './scalepad-amm.fake.js';
 
@@ -152,6 +165,90 @@ describe(scalepadAmmFake.name, () => {
       expect(fake.calls).toHaveLength(1);
       expect(fake.calls[0]?.rawPath).toBe(userPath(AMM_CLIENT_ID, ammFullUser.id as string));
       expect(fake.calls[0]?.headers.authorization).toBe(`Bearer ${TOKEN}`);
+    });
+  });
+
+  describe('with the scalepad-amm source over HTTP', () => {
+    let close: () => void;
+
+    beforeEach(() => start({ grants: { [OTHER_TOKEN]: [OTHER_CLIENT_ID] } }));
+
+    function sourceFor({ baseUrl = fake.url, token = TOKEN, clientId = AMM_CLIENT_ID } = {}): ProfileSource {
+      const config = {
+        name: 'endpoint-agents',
+        kind: 'scalepad-amm',
+        baseUrl,
+        token,
+        options: { clientId },
+        timeoutMs: 2000,
+        retries: 0,
+        connectTimeoutMs: 1000,
+        maxResponseBytes: 1_000_000,
+        maxConcurrency: 4,
+        maxQueue: 10,
+        circuitBreaker: { failureThreshold: 5, halfOpenAfterMs: 30_000 },
+        cache: { ttlMs: 60_000, staleWhileRevalidateMs: 0, staleIfErrorMs: 0, notFoundTtlMs: 0 },
+      } as Partial<SourceConfig> as SourceConfig;
+      const upstream = createUpstreamHttp(config, new HttpService(axios.create()));
+      close = () => upstream.close();
+      return scalepadAmmSourceFactory.create(config, { http: upstream, onInvalidOptionalTimestamp: () => undefined });
+    }
+
+    afterEach(() => {
+      close();
+    });
+
+    it('should fetch and map a user of the configured client', async () => {
+      const sut = sourceFor({ clientId: OTHER_CLIENT_ID });
+
+      const { profile, raw } = await sut.fetchProfile({ id: ammDesktopUser.id as string, by: 'id' }, { requestId: 'r1' });
+
+      expect(raw).toStrictEqual(ammDesktopUser);
+      expect(profile.externalId).toBe('CORP\\j.devries');
+      expect(profile.lastSeenByChannel).toStrictEqual({ desktop: '2026-03-01T08:15:02.511Z', web: null });
+      expect(fake.calls.at(-1)?.rawPath).toBe(userPath(OTHER_CLIENT_ID, ammDesktopUser.id as string));
+    });
+
+    it('should fetch the published user whose id is not a strict UUID', async () => {
+      const sut = sourceFor();
+
+      const { profile } = await sut.fetchProfile({ id: ammNewUser.id as string, by: 'id' }, { requestId: 'r2' });
+
+      expect(profile.id).toBe('c3f19253-26g4-6129-c461-215h9658429d');
+    });
+
+    it.each([
+      ['the user is unknown', {}, '00000000-0000-0000-0000-000000000000'],
+      ['the configured client is unknown', { clientId: 'cccccccc-9ca9-46a3-9778-9015d6580d50' }, ammFullUser.id as string],
+    ])('should report a missing user as not found when %s', async (_, overrides, id) => {
+      const sut = sourceFor(overrides);
+
+      await expect(sut.fetchProfile({ id, by: 'id' }, { requestId: 'r3' })).rejects.toBeInstanceOf(ProfileNotFoundError);
+    });
+
+    it('should report a wrong base URL as an upstream error, not a missing user', async () => {
+      const sut = sourceFor({ baseUrl: `${fake.url}/api` });
+
+      await expect(sut.fetchProfile({ id: ammFullUser.id as string, by: 'id' }, { requestId: 'r4' })).rejects.toBeInstanceOf(UpstreamFailureError);
+    });
+
+    it.each([
+      ['the token is unknown', { token: 'nope' }, 401],
+      ['the token may not read the client', { token: OTHER_TOKEN }, 403],
+    ])('should report an upstream auth failure when %s', async (_, overrides, status) => {
+      const sut = sourceFor(overrides);
+
+      const promise = sut.fetchProfile({ id: ammFullUser.id as string, by: 'id' }, { requestId: 'r5' });
+
+      await expect(promise).rejects.toBeInstanceOf(UpstreamAuthFailedError);
+      await expect(promise).rejects.toMatchObject({ upstreamStatus: status });
+    });
+
+    it('should report the upstream 400 as a rejected id when an unvalidated id reaches it', async () => {
+      const sut = sourceFor();
+
+      await expect(sut.fetchProfile({ id: 'mike/chang', by: 'id' }, { requestId: 'r6' })).rejects.toBeInstanceOf(UpstreamRejectedIdError);
+      expect(fake.calls.at(-1)?.rawPath).toBe(userPath(AMM_CLIENT_ID, 'mike%2Fchang'));
     });
   });
 });
