@@ -14,6 +14,7 @@ export interface HttpAnswer {
   headers: Headers;
   text: string;
   /** Parsed JSON body (undefined when empty or not JSON). */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- bodies are asserted structurally in tests
   body: any;
 }
 
