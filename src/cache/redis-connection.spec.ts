@@ -21,7 +21,7 @@ describe('planRedisClient', () => {
     expect(plan).toMatchObject({
       mode: 'standalone',
       url: 'redis://127.0.0.1:6379/2',
-      options: { commandTimeout: 250, enableOfflineQueue: false, maxRetriesPerRequest: 0, connectTimeout: 1_000, lazyConnect: false },
+      options: { commandTimeout: 250, enableOfflineQueue: false, maxRetriesPerRequest: 0, connectTimeout: 1_000, disconnectTimeout: 500, lazyConnect: false },
     });
     expect(plan.mode === 'standalone' && plan.options.retryStrategy?.(1000)).toBe(MAX_RECONNECT_DELAY_MS);
   });

@@ -49,6 +49,8 @@ export function planRedisClient(config: RedisConfig, role: RedisRole): RedisClie
   const connectTimeout = Math.max(1_000, config.commandTimeoutMs);
   const common: RedisOptions = {
     connectTimeout,
+    // How long a closing connection may linger before its socket is destroyed (ioredis waits 2 s by default).
+    disconnectTimeout: 500,
     retryStrategy: reconnectDelayMs,
     lazyConnect: false,
     ...(role === 'command'

@@ -1,0 +1,311 @@
+import { jest } from '@jest/globals';
+import { Redis } from 'ioredis';
+
+import { type RedisProcess, startRedis } from '../../test/support/redis-server.mjs';
+import type { CachePolicy } from '../config/config.types.js';
+import { NotCachedError, ProfileNotFoundError, UpstreamFailureError, UpstreamTimeoutError } from '../profiles/profile.errors.js';
+import type { FetchedProfile } from '../profiles/profile-source.port.js';
+import { profileCacheKey } from './cache-keys.js';
+import { type CacheDirective, type CacheLookup, type CacheObserver, createProfileCache, type ProfileCache } from './profile-cache.js';
+import { testFetched } from './test-profiles.js';
+
+const REDIS_URL = process.env.REDIS_URL as string;
+const LONG: CachePolicy = { ttlMs: 60_000, staleWhileRevalidateMs: 10_000, staleIfErrorMs: 120_000, notFoundTtlMs: 30_000 };
+
+let prefixCounter = 0;
+const opened: ProfileCache[] = [];
+let raw: Redis;
+
+function uniquePrefix(): string {
+  prefixCounter += 1;
+  return `it-${process.pid}-${Date.now().toString(36)}-${prefixCounter}`;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+async function waitUntil(condition: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(10);
+  }
+}
+
+function observerSpy() {
+  return { onOutcome: jest.fn<CacheObserver['onOutcome']>(), onRedisError: jest.fn<CacheObserver['onRedisError']>() };
+}
+
+async function openCache(options: { keyPrefix: string; url?: string; memoryTtlMs?: number; observer?: CacheObserver }): Promise<ProfileCache> {
+  const cache = createProfileCache({
+    redis: { url: options.url ?? REDIS_URL, keyPrefix: options.keyPrefix, commandTimeoutMs: 200 },
+    memory: { maxItems: 1_000, ttlMs: options.memoryTtlMs ?? 60_000 },
+    logger: { warn: jest.fn(), error: jest.fn() },
+    ...(options.observer ? { observer: options.observer } : {}),
+  });
+  opened.push(cache);
+  await waitUntil(() => cache.status() === 'up', 5_000, 'Redis to connect');
+  return cache;
+}
+
+function lookupOf(fetch: () => Promise<FetchedProfile>, policy: CachePolicy, directive: CacheDirective = 'default', id = 'usr_1'): CacheLookup {
+  return { key: { source: 'crm-usertour', by: 'id', id }, policy, directive, fetch };
+}
+
+function fetchSpy(implementation: () => Promise<FetchedProfile> = () => Promise.resolve(testFetched())) {
+  return jest.fn<() => Promise<FetchedProfile>>(implementation);
+}
+
+beforeAll(() => {
+  raw = new Redis(REDIS_URL);
+});
+
+afterEach(async () => {
+  await Promise.all(opened.splice(0).map((cache) => cache.close()));
+});
+
+afterAll(async () => {
+  await raw.quit();
+});
+
+describe('ProfileCache with Redis', () => {
+  it('should answer a hit after a miss without a second fetch and keep the entry in Redis for ttl + the longer stale window', async () => {
+    const keyPrefix = uniquePrefix();
+    const cache = await openCache({ keyPrefix });
+    const fetch = fetchSpy();
+
+    const miss = await cache.get(lookupOf(fetch, LONG));
+    const hit = await cache.get(lookupOf(fetch, LONG));
+    await cache.whenIdle();
+
+    expect(miss.cacheStatus).toBe('profile-gateway; fwd=miss; stored');
+    expect(hit.cacheStatus).toBe('profile-gateway; hit; ttl=59');
+    expect(fetch).toHaveBeenCalledTimes(1);
+    const key = profileCacheKey(keyPrefix, { source: 'crm-usertour', by: 'id', id: 'usr_1' });
+    const pttl = await raw.pttl(key);
+    expect(pttl).toBeGreaterThan(179_000);
+    expect(pttl).toBeLessThanOrEqual(180_000);
+    expect(JSON.parse((await raw.get(key)) as string)).toMatchObject({ kind: 'profile', etag: miss.entry.etag, fetchedAtMs: miss.entry.fetchedAtMs });
+  });
+
+  it('should make one upstream call for 200 concurrent cold requests and answer 199 of them collapsed', async () => {
+    const cache = await openCache({ keyPrefix: uniquePrefix() });
+    const fetch = fetchSpy(async () => {
+      await sleep(100);
+      return testFetched();
+    });
+
+    const answers = await Promise.all(Array.from({ length: 200 }, () => cache.get(lookupOf(fetch, LONG))));
+
+    expect(fetch).toHaveBeenCalledTimes(1);
+    const statuses = answers.map((answer) => answer.cacheStatus);
+    expect(statuses.filter((status) => status === 'profile-gateway; fwd=miss; stored; collapsed')).toHaveLength(199);
+    expect(statuses.filter((status) => status === 'profile-gateway; fwd=miss; stored')).toHaveLength(1);
+  });
+
+  it('should cache a 404 for notFoundTtl and fetch again afterwards', async () => {
+    const cache = await openCache({ keyPrefix: uniquePrefix() });
+    const policy = { ...LONG, notFoundTtlMs: 300 };
+    const fetch = fetchSpy(() => Promise.reject(new ProfileNotFoundError('crm-usertour', 'usr_1')));
+
+    await expect(cache.get(lookupOf(fetch, policy))).rejects.toBeInstanceOf(ProfileNotFoundError);
+    await expect(cache.get(lookupOf(fetch, policy))).rejects.toBeInstanceOf(ProfileNotFoundError);
+    expect(fetch).toHaveBeenCalledTimes(1);
+    await sleep(350);
+    fetch.mockImplementation(() => Promise.resolve(testFetched()));
+    const answer = await cache.get(lookupOf(fetch, policy));
+
+    expect(answer.cacheStatus).toBe('profile-gateway; fwd=miss; stored');
+    expect(fetch).toHaveBeenCalledTimes(2);
+  });
+
+  it('should answer at once within staleWhileRevalidate and refresh exactly once', async () => {
+    const cache = await openCache({ keyPrefix: uniquePrefix() });
+    const policy: CachePolicy = { ttlMs: 150, staleWhileRevalidateMs: 5_000, staleIfErrorMs: 0, notFoundTtlMs: 1_000 };
+    const fetch = fetchSpy(() => Promise.resolve(testFetched({ displayName: 'Old' })));
+    await cache.get(lookupOf(fetch, policy));
+    await sleep(200);
+    let refreshDone = false;
+    fetch.mockImplementation(async () => {
+      await sleep(300);
+      refreshDone = true;
+      return testFetched({ displayName: 'New' });
+    });
+
+    const started = Date.now();
+    const answers = await Promise.all(Array.from({ length: 5 }, () => cache.get(lookupOf(fetch, policy))));
+    const elapsed = Date.now() - started;
+
+    expect(elapsed).toBeLessThan(150);
+    for (const answer of answers) {
+      expect(answer.cacheStatus).toBe('profile-gateway; hit; fwd=stale; detail=stale-while-revalidate');
+      expect(answer.entry.profile.displayName).toBe('Old');
+    }
+    await waitUntil(() => refreshDone, 2_000, 'the background refresh');
+    await sleep(20);
+    const after = await cache.get(lookupOf(fetch, policy));
+    expect(after.entry.profile.displayName).toBe('New');
+    expect(after.cacheStatus).toBe('profile-gateway; hit; ttl=0');
+    expect(fetch).toHaveBeenCalledTimes(2);
+  });
+
+  it.each([
+    ['a 503', () => new UpstreamFailureError('crm-usertour', 'status 503', 503), 503],
+    ['a timeout', () => new UpstreamTimeoutError('crm-usertour', 2_000), 0],
+  ])('should serve a stale copy when the upstream fails with %s, but not to a no-cache request', async (_name, makeError, status) => {
+    const cache = await openCache({ keyPrefix: uniquePrefix() });
+    const policy: CachePolicy = { ttlMs: 100, staleWhileRevalidateMs: 0, staleIfErrorMs: 10_000, notFoundTtlMs: 1_000 };
+    const fetch = fetchSpy();
+    await cache.get(lookupOf(fetch, policy));
+    await sleep(150);
+    fetch.mockImplementation(() => Promise.reject(makeError()));
+
+    const answer = await cache.get(lookupOf(fetch, policy));
+
+    expect(answer.cacheStatus).toBe(`profile-gateway; fwd=stale; fwd-status=${status}; detail=stale-if-error`);
+    expect(answer.maxAgeSeconds).toBe(0);
+    await expect(cache.get(lookupOf(fetch, policy, 'no-cache'))).rejects.toMatchObject({ upstreamStatus: status });
+    expect(fetch).toHaveBeenCalledTimes(3);
+  });
+
+  it('should answer only-if-cached from Redis and throw NotCachedError, without ever calling fetch', async () => {
+    const keyPrefix = uniquePrefix();
+    const writer = await openCache({ keyPrefix });
+    await writer.get(lookupOf(fetchSpy(), LONG));
+    await writer.whenIdle();
+    const reader = await openCache({ keyPrefix });
+    const fetch = fetchSpy();
+
+    const hit = await reader.get(lookupOf(fetch, LONG, 'only-if-cached'));
+
+    expect(hit.cacheStatus).toMatch(/^profile-gateway; hit; ttl=(59|60)$/);
+    await expect(reader.get(lookupOf(fetch, LONG, 'only-if-cached', 'usr_unknown'))).rejects.toBeInstanceOf(NotCachedError);
+    expect(fetch).not.toHaveBeenCalled();
+  });
+
+  it('should serve from memory alone without Redis', async () => {
+    const cache = createProfileCache({ memory: { maxItems: 10, ttlMs: 1_000 } });
+    opened.push(cache);
+    const fetch = fetchSpy();
+
+    const miss = await cache.get(lookupOf(fetch, LONG));
+    const hit = await cache.get(lookupOf(fetch, LONG));
+
+    expect(cache.status()).toBe('memory-only');
+    expect(miss.cacheStatus).toBe('profile-gateway; fwd=miss; stored');
+    expect(hit.cacheStatus).toMatch(/^profile-gateway; hit; ttl=(59|60)$/);
+    expect(fetch).toHaveBeenCalledTimes(1);
+  });
+
+  it('should share entries between instances and drop the other instance’s memory copy within 1 s of a refresh', async () => {
+    const keyPrefix = uniquePrefix();
+    const a = await openCache({ keyPrefix });
+    const b = await openCache({ keyPrefix });
+    const fetchA = fetchSpy(() => Promise.resolve(testFetched({ displayName: 'Before' })));
+    const fetchB = fetchSpy();
+    await a.get(lookupOf(fetchA, LONG));
+    await a.whenIdle();
+
+    const shared = await b.get(lookupOf(fetchB, LONG));
+    expect(shared.entry.profile.displayName).toBe('Before');
+    expect(shared.cacheStatus).toMatch(/^profile-gateway; hit; ttl=/);
+    expect(fetchB).not.toHaveBeenCalled();
+
+    fetchA.mockImplementation(() => Promise.resolve(testFetched({ displayName: 'After' })));
+    await a.get(lookupOf(fetchA, LONG, 'no-cache'));
+    const refreshedAt = Date.now();
+    await waitUntil(async () => (await b.get(lookupOf(fetchB, LONG))).entry.profile.displayName === 'After', 1_000, 'the invalidation');
+
+    expect(Date.now() - refreshedAt).toBeLessThan(1_000);
+    expect(fetchB).not.toHaveBeenCalled();
+  });
+});
+
+describe('ProfileCache when Redis fails', () => {
+  let redis: RedisProcess;
+
+  beforeEach(async () => {
+    redis = await startRedis();
+  });
+
+  afterEach(async () => {
+    await redis.stop();
+  });
+
+  it('should answer every request while Redis is stopped and resume writing after it restarts', async () => {
+    const keyPrefix = uniquePrefix();
+    const observer = observerSpy();
+    const cache = await openCache({ keyPrefix, url: redis.url, observer });
+    const fetch = fetchSpy();
+    const keyOf = (id: string) => profileCacheKey(keyPrefix, { source: 'crm-usertour', by: 'id', id });
+    await cache.get(lookupOf(fetch, LONG, 'default', 'before'));
+    await cache.whenIdle();
+
+    await redis.stop();
+    await waitUntil(() => cache.status() === 'degraded', 2_000, 'the cache to notice');
+    const started = Date.now();
+    const memoryHit = await cache.get(lookupOf(fetch, LONG, 'default', 'before'));
+    const upstream = await cache.get(lookupOf(fetch, LONG, 'default', 'during'));
+    const refreshed = await cache.get(lookupOf(fetch, LONG, 'no-cache', 'before'));
+    await cache.whenIdle();
+
+    expect(Date.now() - started).toBeLessThan(500);
+    expect(memoryHit.cacheStatus).toMatch(/^profile-gateway; hit; ttl=/);
+    expect(upstream.cacheStatus).toBe('profile-gateway; fwd=miss; stored');
+    expect(refreshed.cacheStatus).toBe('profile-gateway; fwd=request; stored');
+    expect(observer.onRedisError).toHaveBeenCalledWith('get');
+    expect(observer.onRedisError).toHaveBeenCalledWith('set');
+
+    redis = await startRedis(redis.port);
+    await waitUntil(() => cache.status() === 'up', 5_000, 'the cache to reconnect');
+    await cache.get(lookupOf(fetch, LONG, 'default', 'after'));
+    await cache.whenIdle();
+
+    const check = new Redis(redis.url);
+    try {
+      expect(await check.exists(keyOf('after'))).toBe(1);
+      expect(await check.exists(keyOf('during'))).toBe(0);
+    } finally {
+      await check.quit();
+    }
+  }, 15_000);
+
+  it('should bound every Redis command in time when Redis stops answering', async () => {
+    const cache = await openCache({ keyPrefix: uniquePrefix(), url: redis.url });
+    const fetch = fetchSpy();
+    const admin = new Redis(redis.url);
+    try {
+      await admin.call('CLIENT', 'PAUSE', '800', 'ALL');
+      const started = Date.now();
+
+      const answer = await cache.get(lookupOf(fetch, LONG));
+
+      expect(Date.now() - started).toBeLessThan(600);
+      expect(answer.cacheStatus).toBe('profile-gateway; fwd=miss; stored');
+      expect(fetch).toHaveBeenCalledTimes(1);
+    } finally {
+      await cache.whenIdle();
+      await admin.call('CLIENT', 'UNPAUSE');
+      await admin.quit();
+    }
+  });
+
+  it('should become ready once Redis comes up when it was down at start', async () => {
+    const port = redis.port;
+    await redis.stop();
+    const cache = createProfileCache({
+      redis: { url: `redis://127.0.0.1:${port}`, keyPrefix: uniquePrefix(), commandTimeoutMs: 200 },
+      memory: { maxItems: 10, ttlMs: 1_000 },
+      logger: { warn: jest.fn(), error: jest.fn() },
+    });
+    opened.push(cache);
+    const fetch = fetchSpy();
+
+    expect(cache.status()).toBe('degraded');
+    await expect(cache.get(lookupOf(fetch, LONG))).resolves.toMatchObject({ cacheStatus: 'profile-gateway; fwd=miss; stored' });
+    redis = await startRedis(port);
+
+    await waitUntil(() => cache.status() === 'up', 5_000, 'the cache to connect');
+  });
+});
