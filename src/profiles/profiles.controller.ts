@@ -3,16 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 
 import { cacheDirectiveOf } from './cache-directive.js';
 import { ifNoneMatchMatches } from './if-none-match.js';
-import type { LookupBy } from './profile-source.port.js';
-import { ValidationError } from './profile.errors.js';
 import { ProfilesService } from './profiles.service.js';
-
-/** `by` query value → lookup kind. Absent (or `id`) is the upstream id. */
-function lookupByOf(value: unknown): LookupBy {
-  if (value === undefined || value === 'id') return 'id';
-  if (value === 'externalId') return 'externalId';
-  throw new ValidationError('Query parameter by must be externalId (or id)', [{ field: 'by', message: 'must be externalId or id' }]);
-}
 
 /** `include=raw` (also inside a comma-separated list, or repeated). */
 function includesRaw(value: unknown): boolean {
@@ -34,7 +25,8 @@ export class ProfilesController {
   ): Promise<void> {
     const answer = await this.profiles.getProfile({
       source,
-      lookup: { id, by: lookupByOf(query.by) },
+      id,
+      by: query.by,
       directive: cacheDirectiveOf(request.headers['cache-control']),
       requestId: String(request.id),
     });

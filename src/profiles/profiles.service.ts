@@ -4,12 +4,22 @@ import type { CacheAnswer, ProfileCache } from '../cache/profile-cache.js';
 import type { SourceRegistry } from '../sources/source-registry.js';
 import { PROFILE_CACHE, SOURCE_REGISTRY } from '../tokens.js';
 import type { RequestDirective } from './cache-directive.js';
-import type { ProfileLookup } from './profile-source.port.js';
-import { NotCachedError } from './profile.errors.js';
+import { NotCachedError, ValidationError } from './profile.errors.js';
+import type { LookupBy, ProfileLookup } from './profile-source.port.js';
+
+/** `by` query value → lookup kind. Absent (or `id`) is the upstream id. */
+export function lookupByOf(value: unknown, source: string): LookupBy {
+  if (value === undefined || value === 'id') return 'id';
+  if (value === 'externalId') return 'externalId';
+  throw new ValidationError('Query parameter by must be externalId (or id)', [{ field: 'by', message: 'must be externalId or id' }], source);
+}
 
 export interface ProfileRequest {
   source: string;
-  lookup: ProfileLookup;
+  /** Decoded `:id`. */
+  id: string;
+  /** The `by` query value as received. */
+  by: unknown;
   directive: RequestDirective;
   requestId: string;
 }
@@ -28,14 +38,15 @@ export class ProfilesService {
    */
   async getProfile(request: ProfileRequest): Promise<CacheAnswer> {
     const { source, config } = this.registry.get(request.source);
-    source.validateLookup(request.lookup);
-    if (request.directive === 'unsatisfiable') throw new NotCachedError(source.name, request.lookup.id);
+    const lookup: ProfileLookup = { id: request.id, by: lookupByOf(request.by, source.name) };
+    source.validateLookup(lookup);
+    if (request.directive === 'unsatisfiable') throw new NotCachedError(source.name, lookup.id);
     return this.cache.get({
-      key: { source: source.name, by: request.lookup.by, id: request.lookup.id },
+      key: { source: source.name, by: lookup.by, id: lookup.id },
       policy: config.cache,
       directive: request.directive,
       // The caller's disconnect does not cancel the fetch: other requests may be waiting on it (coalescing).
-      fetch: () => source.fetchProfile(request.lookup, { requestId: request.requestId }),
+      fetch: () => source.fetchProfile(lookup, { requestId: request.requestId }),
     });
   }
 }

@@ -1,0 +1,79 @@
+import { jest } from '@jest/globals';
+
+import type { CacheAnswer, CacheLookup, ProfileCache } from '../cache/profile-cache.js';
+import type { SourceConfig } from '../config/config.types.js';
+import type { SourceRegistry, SourceRuntime } from '../sources/source-registry.js';
+import { LookupNotSupportedError, NotCachedError, SourceNotFoundError, ValidationError } from './profile.errors.js';
+import type { ProfileSource } from './profile-source.port.js';
+import { ProfilesService } from './profiles.service.js';
+
+function setup() {
+  const source = {
+    name: 'crm',
+    kind: 'usertour',
+    validateLookup: jest.fn((lookup: { id: string; by: string }) => {
+      if (lookup.by === 'externalId') throw new LookupNotSupportedError('crm', 'usertour', 'externalId');
+      if (lookup.id === 'bad') throw new ValidationError('bad id', [{ field: 'id', message: 'bad' }], 'crm');
+    }),
+    fetchProfile: jest.fn(),
+  } as unknown as jest.Mocked<ProfileSource>;
+  const policy = { ttlMs: 1000, staleWhileRevalidateMs: 0, staleIfErrorMs: 0, notFoundTtlMs: 500 };
+  const registry = {
+    get: jest.fn((name: string) => {
+      if (name !== 'crm') throw new SourceNotFoundError(name);
+      return { source, config: { cache: policy } as SourceConfig } as SourceRuntime;
+    }),
+  } as unknown as SourceRegistry;
+  const answer = { cacheStatus: 'profile-gateway; fwd=miss; stored' } as CacheAnswer;
+  const get = jest.fn<(lookup: CacheLookup) => Promise<CacheAnswer>>().mockResolvedValue(answer);
+  const cache = { get } as unknown as ProfileCache;
+  return { sut: new ProfilesService(registry, cache), source, get, answer, policy };
+}
+
+describe(ProfilesService.name, () => {
+  describe('getProfile', () => {
+    it('should answer through the cache with the source policy, key and directive', async () => {
+      const { sut, get, answer, policy } = setup();
+
+      const result = await sut.getProfile({ source: 'crm', id: 'u1', by: undefined, directive: 'no-cache', requestId: 'r' });
+
+      expect(result).toBe(answer);
+      expect(get).toHaveBeenCalledWith(expect.objectContaining({ key: { source: 'crm', by: 'id', id: 'u1' }, policy, directive: 'no-cache' }));
+    });
+
+    it('should fetch through the source with the lookup and request id when the cache asks', async () => {
+      const { sut, get, source } = setup();
+      await sut.getProfile({ source: 'crm', id: 'u1', by: 'id', directive: 'default', requestId: 'req-7' });
+
+      source.fetchProfile.mockRejectedValue(new Error('not needed'));
+      await get.mock.calls[0]![0].fetch().catch(() => undefined);
+
+      expect(source.fetchProfile).toHaveBeenCalledWith({ id: 'u1', by: 'id' }, { requestId: 'req-7' });
+    });
+
+    it('should reject an unknown source before validating anything', async () => {
+      const { sut, get } = setup();
+
+      await expect(sut.getProfile({ source: 'nope', id: 'bad', by: 'email', directive: 'default', requestId: 'r' })).rejects.toBeInstanceOf(SourceNotFoundError);
+      expect(get).not.toHaveBeenCalled();
+    });
+
+    it.each([
+      ['an unknown by value', 'u1', 'email', ValidationError],
+      ['by=externalId on a kind without it', 'u1', 'externalId', LookupNotSupportedError],
+      ['an id the kind rejects', 'bad', undefined, ValidationError],
+    ])('should reject %s before any cache access', async (_what, id, by, type) => {
+      const { sut, get } = setup();
+
+      await expect(sut.getProfile({ source: 'crm', id, by, directive: 'default', requestId: 'r' })).rejects.toBeInstanceOf(type);
+      expect(get).not.toHaveBeenCalled();
+    });
+
+    it('should answer NOT_CACHED for only-if-cached with no-cache without touching the cache', async () => {
+      const { sut, get } = setup();
+
+      await expect(sut.getProfile({ source: 'crm', id: 'u1', by: undefined, directive: 'unsatisfiable', requestId: 'r' })).rejects.toBeInstanceOf(NotCachedError);
+      expect(get).not.toHaveBeenCalled();
+    });
+  });
+});
