@@ -22,6 +22,15 @@ export function profileCacheKey(keyPrefix: string, parts: ProfileKeyParts): stri
   return `${keyPrefix}:profile:${CACHE_SHAPE_VERSION}:${parts.source}:${parts.by}:${encodeURIComponent(parts.id)}`;
 }
 
+/**
+ * The lease that lets one instance of the fleet call the upstream for a profile while the others wait for the entry
+ * it stores: `<keyPrefix>:lease:v1:<source>:<by>:<id>`. Every Redis operation of the cache touches one key, so the
+ * lease and its entry need not share a Redis Cluster slot (no hash tag).
+ */
+export function profileLeaseKey(keyPrefix: string, parts: ProfileKeyParts): string {
+  return `${keyPrefix}:lease:${CACHE_SHAPE_VERSION}:${parts.source}:${parts.by}:${encodeURIComponent(parts.id)}`;
+}
+
 /** Pub/sub channel on which instances announce stored entries, so others drop older memory copies. */
 export function invalidationChannel(keyPrefix: string): string {
   return `${keyPrefix}:invalidate`;

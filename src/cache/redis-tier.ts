@@ -1,8 +1,38 @@
 import type { Cluster, Redis } from 'ioredis';
 import secureJson from 'secure-json-parse';
 
-/** Redis operations the cache reports to its observer when they fail or are skipped while Redis is down. */
-export type RedisOperation = 'get' | 'set' | 'publish' | 'subscribe';
+/**
+ * Redis operations the cache reports to its observer when they fail or are skipped while Redis is down
+ * (`lease`: taking, checking or releasing the lease of a cross-instance upstream call).
+ */
+export type RedisOperation = 'get' | 'set' | 'publish' | 'subscribe' | 'lease';
+
+/** A read of the shared tier: `ok: false` when Redis could not answer (down, timed out, not connected). */
+export type SharedRead = { ok: true; text: string | undefined } | { ok: false };
+
+/** `held`: another instance holds the lease; `failed`: Redis could not answer. */
+export type LeaseAttempt = 'acquired' | 'held' | 'failed';
+
+/**
+ * What the profile cache needs from its shared tier. Nothing here throws: a failed command is reported and
+ * answered as "nothing" (`ok: false`, `failed`, `undefined`).
+ */
+export interface SharedTier {
+  /** Identifies this process in invalidation messages and lease tokens. */
+  readonly instanceId: string;
+  /** Connected, and the last command did not fail (a Cluster stays connected while one node is down). */
+  isReady(): boolean;
+  read(key: string): Promise<SharedRead>;
+  /** Stores `text` for `ttlMs` and announces it to the other instances; false when Redis could not take it. */
+  store(key: string, text: string, ttlMs: number, fetchedAtMs: number): Promise<boolean>;
+  /** `SET leaseKey token NX PX ttlMs`. */
+  acquireLease(leaseKey: string, token: string, ttlMs: number): Promise<LeaseAttempt>;
+  /** Whether some instance holds the lease; undefined when Redis could not answer. */
+  leaseHeld(leaseKey: string): Promise<boolean | undefined>;
+  /** Deletes the lease if `token` still holds it (an expired lease taken over by another instance is left alone). */
+  releaseLease(leaseKey: string, token: string): Promise<void>;
+  close(): Promise<void>;
+}
 
 export interface RedisTierLogger {
   warn(obj: object, msg: string): void;
@@ -45,17 +75,28 @@ export function parseInvalidation(text: string): InvalidationMessage | undefined
   return { key, fetchedAtMs, instanceId };
 }
 
+/** Compare-and-delete: only the holder's token releases a lease. */
+const RELEASE_LEASE_SCRIPT = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0";
+
+/** How long a failed command keeps `isReady()` false when no command has succeeded since. */
+export const FAILURE_MEMORY_MS = 10_000;
+
 /**
- * The shared tier: GET/SET of entries and the invalidation channel. It never throws: a failed or skipped
- * command is reported, logged (at most once per `warnEveryMs` per operation) and answered as "nothing".
+ * The shared tier: GET/SET of entries, leases and the invalidation channel. It never throws: a failed or skipped
+ * command is reported, logged (at most once per `warnEveryMs` per operation) and answered as "nothing". Every
+ * command touches a single key, so it works the same on one Redis, behind Sentinel and on a Redis Cluster.
  */
-export class RedisTier {
+export class RedisTier implements SharedTier {
+  readonly instanceId: string;
   private readonly lastWarnAt = new Map<string, number>();
   private readonly warnEveryMs: number;
   private wasReady = false;
   private closed = false;
+  private lastFailureAt = Number.NEGATIVE_INFINITY;
+  private lastSuccessAt = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly options: RedisTierOptions) {
+    this.instanceId = options.instanceId;
     this.warnEveryMs = options.warnEveryMs ?? 10_000;
     this.watch(options.command, 'command');
     this.watch(options.subscriber, 'subscriber');
@@ -67,20 +108,61 @@ export class RedisTier {
     options.subscriber.subscribe(options.channel).catch((error: unknown) => this.failed('subscribe', error));
   }
 
-  /** Both connections are usable. */
+  /**
+   * Both connections are usable and the last command did not fail within `FAILURE_MEMORY_MS` (a Redis Cluster
+   * client stays `ready` while one of its nodes is down, but the commands for that node's slots fail).
+   */
   isReady(): boolean {
-    return this.options.command.status === 'ready' && this.options.subscriber.status === 'ready';
+    if (this.options.command.status !== 'ready' || this.options.subscriber.status !== 'ready') return false;
+    const failing = this.lastFailureAt > this.lastSuccessAt && Date.now() - this.lastFailureAt < FAILURE_MEMORY_MS;
+    return !failing;
   }
 
-  /** The stored text, or undefined when absent or when Redis cannot answer in time. */
-  async get(key: string): Promise<string | undefined> {
-    if (!this.commandReady('get')) return undefined;
+  /** The stored text (`text` undefined when absent); `ok: false` when Redis cannot answer in time. */
+  async read(key: string): Promise<SharedRead> {
+    if (!this.commandReady('get')) return { ok: false };
     try {
       const text = await this.options.command.get(key);
-      return text ?? undefined;
+      this.succeeded();
+      return { ok: true, text: text ?? undefined };
     } catch (error) {
       this.failed('get', error);
+      return { ok: false };
+    }
+  }
+
+  async acquireLease(leaseKey: string, token: string, ttlMs: number): Promise<LeaseAttempt> {
+    if (!this.commandReady('lease')) return 'failed';
+    try {
+      const answer = await this.options.command.set(leaseKey, token, 'PX', Math.max(1, Math.ceil(ttlMs)), 'NX');
+      this.succeeded();
+      return answer === 'OK' ? 'acquired' : 'held';
+    } catch (error) {
+      this.failed('lease', error);
+      return 'failed';
+    }
+  }
+
+  async leaseHeld(leaseKey: string): Promise<boolean | undefined> {
+    if (!this.commandReady('lease')) return undefined;
+    try {
+      const count = await this.options.command.exists(leaseKey);
+      this.succeeded();
+      return count > 0;
+    } catch (error) {
+      this.failed('lease', error);
       return undefined;
+    }
+  }
+
+  async releaseLease(leaseKey: string, token: string): Promise<void> {
+    if (!this.commandReady('lease')) return;
+    try {
+      await this.options.command.eval(RELEASE_LEASE_SCRIPT, 1, leaseKey, token);
+      this.succeeded();
+    } catch (error) {
+      // The lease expires by itself; until then other instances wait at most its remaining time.
+      this.failed('lease', error);
     }
   }
 
@@ -89,6 +171,7 @@ export class RedisTier {
     if (!this.commandReady('set')) return false;
     try {
       await this.options.command.set(key, text, 'PX', ttlMs);
+      this.succeeded();
     } catch (error) {
       this.failed('set', error);
       return false;
@@ -115,8 +198,13 @@ export class RedisTier {
     return false;
   }
 
+  private succeeded(): void {
+    this.lastSuccessAt = Date.now();
+  }
+
   private failed(op: RedisOperation, error: unknown): void {
     if (this.closed) return;
+    this.lastFailureAt = Date.now();
     this.options.onError?.(op);
     this.warn(op, { err: error, op }, `Redis ${op} failed; answering without the shared cache`);
   }
@@ -128,6 +216,7 @@ export class RedisTier {
     });
     if (role !== 'command') return;
     client.on('ready', () => {
+      this.lastFailureAt = Number.NEGATIVE_INFINITY;
       if (this.wasReady) this.options.logger?.info?.({}, 'Redis connection restored; shared cache in use again');
       this.wasReady = true;
     });
