@@ -1,5 +1,8 @@
 import http from 'node:http';
 import https from 'node:https';
+import type { Socket } from 'node:net';
+import type { Readable } from 'node:stream';
+import { TLSSocket } from 'node:tls';
 
 import type { HttpService } from '@nestjs/axios';
 import { type AxiosResponse, isAxiosError } from 'axios';
@@ -18,6 +21,10 @@ import {
 } from '../../profiles/profile.errors.js';
 import type { JsonValue } from '../../profiles/profile.model.js';
 import type { FetchContext } from '../../profiles/profile-source.port.js';
+import { parseRetryAfter } from '../../resilience/rate-limit.js';
+import { type ResilienceOptions, ResilientUpstreamHttp } from '../../resilience/resilient-upstream-http.js';
+
+export { parseRetryAfter };
 
 export interface UpstreamRequest {
   /** Path below the source's base URL, starting with `/`; every dynamic segment already encoded. */
@@ -83,16 +90,6 @@ function flattenHeaders(headers: AxiosResponse['headers']): Record<string, strin
   return out;
 }
 
-/** Seconds from a `Retry-After` header (delta seconds or an HTTP date), if usable. */
-export function parseRetryAfter(value: string | undefined, nowMs: number): number | undefined {
-  if (value === undefined) return undefined;
-  const trimmed = value.trim();
-  if (/^\d+$/.test(trimmed)) return Number(trimmed);
-  const date = Date.parse(trimmed);
-  if (Number.isNaN(date)) return undefined;
-  return Math.max(0, Math.ceil((date - nowMs) / 1000));
-}
-
 /**
  * Turns one upstream answer into the JSON body or a domain error (contract section 4):
  * 2xx JSON → body; 400 → the id was rejected; 401/403 → our credentials; 404 → not found (when the body says so);
@@ -130,8 +127,46 @@ export function classifyResponse(source: string, response: RawUpstreamResponse, 
 }
 
 /**
- * Single-attempt transport over `@nestjs/axios` with a keep-alive agent per source. Reads the body as text
- * (bounded by `maxResponseBytes`) so the raw body can be kept and parsed safely.
+ * Per-attempt bounds inside the lookup's total budget, in milliseconds. An absent or non-positive bound means
+ * "only the budget applies".
+ */
+export interface AttemptLimits {
+  /** From the moment a new socket is assigned until it is connected (TLS included). Reused sockets skip it. */
+  connectMs?: number;
+  /** From the start of the attempt until the status line and headers have arrived. */
+  headersMs?: number;
+  /** From the headers until the last byte of the body. */
+  bodyMs?: number;
+}
+
+type Phase = 'connect' | 'headers' | 'body';
+
+/** `transport` option of axios: `http(s).request` plus a connect timer on every socket that still has to connect. */
+interface RequestTransport {
+  request(options: http.RequestOptions, callback: (response: http.IncomingMessage) => void): http.ClientRequest;
+}
+
+function connectTimingTransport(connectMs: number | undefined, onConnectTimeout: () => void): RequestTransport {
+  return {
+    request(options, callback) {
+      const request = options.protocol === 'https:' ? https.request(options, callback) : http.request(options, callback);
+      if (connectMs === undefined || connectMs <= 0) return request;
+      request.once('socket', (socket: Socket) => {
+        if (!socket.connecting) return;
+        const timer = setTimeout(onConnectTimeout, connectMs);
+        const done = (): void => clearTimeout(timer);
+        socket.once(socket instanceof TLSSocket ? 'secureConnect' : 'connect', done);
+        socket.once('close', done);
+      });
+      return request;
+    },
+  };
+}
+
+/**
+ * Single-attempt transport over `@nestjs/axios` with a keep-alive agent per source. The body is streamed
+ * (`responseType: 'stream'`) and counted while it arrives, so an oversized answer is cut off at
+ * `maxResponseBytes` instead of being buffered; the raw text is kept so it can be parsed safely.
  */
 export class AxiosUpstreamTransport {
   private readonly httpAgent: http.Agent;
@@ -147,47 +182,101 @@ export class AxiosUpstreamTransport {
   }
 
   /**
-   * Performs one GET. Resolves with any HTTP status; rejects with `UpstreamTimeoutError` when `signal` fires
-   * because of the budget, and with `UpstreamFailureError` (status 0) on network failures.
+   * Performs one GET. Resolves with any HTTP status. Rejects with `UpstreamTimeoutError` when `signal` fires
+   * (the budget `budgetMs` is spent) or a bound of `limits` is exceeded, with `UpstreamBadResponseError` for a body
+   * over `maxResponseBytes`, and with `UpstreamFailureError` (status 0) on network failures. Every failure closes
+   * the connection. `limits.connectMs` defaults to the source's `connectTimeoutMs`.
    */
-  async get(request: UpstreamRequest, signal: AbortSignal, budgetMs: number): Promise<RawUpstreamResponse> {
+  async get(request: UpstreamRequest, signal: AbortSignal, budgetMs: number, limits: AttemptLimits = {}): Promise<RawUpstreamResponse> {
     const url = this.config.baseUrl + request.path + encodeQuery(request.query);
+    const attempt = new AbortController();
+    const timers: NodeJS.Timeout[] = [];
+    let expired: { phase: Phase; ms: number } | undefined;
+    const bound = (phase: Phase, ms: number | undefined): NodeJS.Timeout | undefined => {
+      if (ms === undefined || ms <= 0) return undefined;
+      const timer = setTimeout(() => {
+        expired ??= { phase, ms };
+        attempt.abort();
+      }, ms);
+      timers.push(timer);
+      return timer;
+    };
+    const onAbort = (): void => attempt.abort();
+    if (signal.aborted) attempt.abort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+    const connectMs = limits.connectMs ?? this.config.connectTimeoutMs;
+
     try {
+      const headersTimer = bound('headers', limits.headersMs);
       const response = await firstValueFrom(
-        this.httpService.get<string>(url, {
+        this.httpService.get<Readable>(url, {
           headers: { Authorization: `Bearer ${this.config.token}`, Accept: 'application/json' },
-          responseType: 'text',
-          transformResponse: [(data: unknown) => data],
+          responseType: 'stream',
           validateStatus: () => true,
-          maxContentLength: this.config.maxResponseBytes,
+          // Counted here while streaming, so the limit does not depend on the axios version.
+          maxContentLength: -1,
           maxRedirects: 0,
-          signal,
+          signal: attempt.signal,
           httpAgent: this.httpAgent,
           httpsAgent: this.httpsAgent,
           proxy: false,
+          transport: connectTimingTransport(connectMs, () => {
+            expired ??= { phase: 'connect', ms: connectMs };
+            attempt.abort();
+          }),
         }),
       );
-      return {
-        status: response.status,
-        headers: flattenHeaders(response.headers),
-        text: typeof response.data === 'string' ? response.data : String(response.data ?? ''),
-      };
+      clearTimeout(headersTimer);
+      bound('body', limits.bodyMs);
+      const headers = flattenHeaders(response.headers);
+      const text = await this.readBody(response.data, response.status, headers['content-length'], attempt);
+      return { status: response.status, headers, text };
     } catch (error) {
-      throw this.toDomainError(error, signal, budgetMs);
+      attempt.abort();
+      throw this.toDomainError(error, signal, budgetMs, expired);
+    } finally {
+      for (const timer of timers) clearTimeout(timer);
+      signal.removeEventListener('abort', onAbort);
     }
   }
 
-  private toDomainError(error: unknown, signal: AbortSignal, budgetMs: number): Error {
+  private async readBody(body: Readable, status: number, contentLength: string | undefined, attempt: AbortController): Promise<string> {
+    const limit = this.config.maxResponseBytes;
+    const tooLarge = (): UpstreamBadResponseError => {
+      body.destroy();
+      attempt.abort();
+      return new UpstreamBadResponseError(this.config.name, `body larger than ${limit} bytes`, status);
+    };
+    if (contentLength !== undefined && Number(contentLength) > limit) throw tooLarge();
+    const onAbort = (): void => void body.destroy(new Error('attempt aborted'));
+    attempt.signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      for await (const chunk of body) {
+        const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk));
+        size += buffer.length;
+        if (size > limit) throw tooLarge();
+        chunks.push(buffer);
+      }
+      const text = Buffer.concat(chunks).toString('utf8');
+      return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+    } finally {
+      attempt.signal.removeEventListener('abort', onAbort);
+    }
+  }
+
+  private toDomainError(error: unknown, signal: AbortSignal, budgetMs: number, expired: { phase: Phase; ms: number } | undefined): Error {
     const source = this.config.name;
     if (signal.aborted) return new UpstreamTimeoutError(source, budgetMs);
+    if (expired) return new UpstreamTimeoutError(source, expired.ms);
+    if (error instanceof UpstreamBadResponseError) return error;
     if (isAxiosError(error)) {
-      if (error.message.includes('maxContentLength')) {
-        return new UpstreamBadResponseError(source, `body larger than ${this.config.maxResponseBytes} bytes`, error.response?.status ?? 200);
-      }
       // Only the error code: axios messages may carry the URL, and no URL leaves the process in an error.
       return new UpstreamFailureError(source, `network error (${error.code ?? 'unknown'})`, 0);
     }
-    return new UpstreamFailureError(source, 'network error', 0);
+    const code = typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string' ? error.code : 'unknown';
+    return new UpstreamFailureError(source, `network error (${code})`, 0);
   }
 
   destroy(): void {
@@ -205,25 +294,16 @@ export interface UpstreamObserver {
 }
 
 /**
- * The upstream client of one source: total time budget, then classification of the answer.
- * (Retries, circuit breaker, bulkhead and rate-limit awareness are layered in `src/resilience/`.)
+ * The upstream client of one source: the single-attempt transport wrapped in the source's resilience policies
+ * (total time budget, retries, circuit breaker, bulkhead, upstream rate-limit awareness; see `src/resilience/`),
+ * with every answer classified into a body or a domain error.
  */
-export function createUpstreamHttp(config: SourceConfig, httpService: HttpService, observer: UpstreamObserver = {}): UpstreamHttp & { close(): void } {
+export function createUpstreamHttp(
+  config: SourceConfig,
+  httpService: HttpService,
+  observer: UpstreamObserver = {},
+  options: ResilienceOptions = {},
+): ResilientUpstreamHttp {
   const transport = new AxiosUpstreamTransport(httpService, config);
-  return {
-    async getJson(request, context, notFound) {
-      const budget = AbortSignal.timeout(config.timeoutMs);
-      const signal = context.signal ? AbortSignal.any([budget, context.signal]) : budget;
-      const started = performance.now();
-      let status = 0;
-      try {
-        const response = await transport.get(request, signal, config.timeoutMs);
-        status = response.status;
-        return classifyResponse(config.name, response, notFound, Date.now());
-      } finally {
-        observer.onAttempt?.(config.name, status, performance.now() - started);
-      }
-    },
-    close: () => transport.destroy(),
-  };
+  return new ResilientUpstreamHttp(config, transport, (response, notFound, nowMs) => classifyResponse(config.name, response, notFound, nowMs), observer, options);
 }
