@@ -408,18 +408,21 @@ export class ProfileCache {
     leaseMs: number,
   ): Promise<StoredEntry | undefined> {
     const deadline = performance.now() + leaseMs;
-    let pauseMs = FIRST_POLL_MS;
+    let backoffMs = FIRST_POLL_MS;
+    let leaseLeftMs = Number.POSITIVE_INFINITY;
     for (;;) {
-      await this.pause(key, Math.max(0, Math.min(pauseMs, deadline - performance.now())));
+      // Checks again right after the lease runs out, so a holder that died costs no more than its lease.
+      await this.pause(key, Math.max(0, Math.min(backoffMs, leaseLeftMs + 1, deadline - performance.now())));
       if (this.closed) return undefined;
       const stored = await this.readNewer(redis, key, policy, afterMs);
       if (stored.entry || stored.failed) return stored.entry;
-      const held = await redis.leaseHeld(leaseKey);
-      if (held === undefined) return undefined;
+      const remaining = await redis.leaseRemainingMs(leaseKey);
+      if (remaining === undefined) return undefined;
       // The holder stores before it releases: read once more after seeing the lease gone.
-      if (!held) return (await this.readNewer(redis, key, policy, afterMs)).entry;
+      if (remaining === 0) return (await this.readNewer(redis, key, policy, afterMs)).entry;
       if (performance.now() >= deadline) return undefined;
-      pauseMs = Math.min(pauseMs * 2, MAX_POLL_MS);
+      leaseLeftMs = remaining;
+      backoffMs = Math.min(backoffMs * 2, MAX_POLL_MS);
     }
   }
 

@@ -27,8 +27,8 @@ export interface SharedTier {
   store(key: string, text: string, ttlMs: number, fetchedAtMs: number): Promise<boolean>;
   /** `SET leaseKey token NX PX ttlMs`. */
   acquireLease(leaseKey: string, token: string, ttlMs: number): Promise<LeaseAttempt>;
-  /** Whether some instance holds the lease; undefined when Redis could not answer. */
-  leaseHeld(leaseKey: string): Promise<boolean | undefined>;
+  /** Milliseconds left on the lease (0 when no instance holds it); undefined when Redis could not answer. */
+  leaseRemainingMs(leaseKey: string): Promise<number | undefined>;
   /** Deletes the lease if `token` still holds it (an expired lease taken over by another instance is left alone). */
   releaseLease(leaseKey: string, token: string): Promise<void>;
   close(): Promise<void>;
@@ -143,12 +143,14 @@ export class RedisTier implements SharedTier {
     }
   }
 
-  async leaseHeld(leaseKey: string): Promise<boolean | undefined> {
+  async leaseRemainingMs(leaseKey: string): Promise<number | undefined> {
     if (!this.commandReady('lease')) return undefined;
     try {
-      const count = await this.options.command.exists(leaseKey);
+      // -2: no such key; -1: no expiry (never set by the cache: treated as held for the whole wait).
+      const pttl = await this.options.command.pttl(leaseKey);
       this.succeeded();
-      return count > 0;
+      if (pttl === -1) return Number.POSITIVE_INFINITY;
+      return Math.max(0, pttl);
     } catch (error) {
       this.failed('lease', error);
       return undefined;
