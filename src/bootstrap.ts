@@ -6,16 +6,41 @@ import type { FastifyError, FastifyReply, FastifyRequest, RawRequestDefaultExpre
 import type { Logger } from 'pino';
 
 import { AppModule } from './app.module.js';
-import { PROBLEM_CONTENT_TYPE, problem } from './common/problem.js';
+import { problem,PROBLEM_CONTENT_TYPE } from './common/problem.js';
 import type { GatewayConfig } from './config/config.types.js';
 import { PinoNestLogger } from './logger.js';
+import { GatewayMetrics } from './metrics/gateway-metrics.js';
+import { type RequestFacts, runWithRequestFacts } from './metrics/request-context.js';
+import { setupOpenApi } from './openapi/openapi.js';
 
 /** A caller's `X-Request-Id` is kept when it is 1-128 visible ASCII characters; otherwise a UUID is generated. */
 const REQUEST_ID = /^[\x21-\x7e]{1,128}$/;
 
+/** The route whose answers are counted in `gateway_profile_requests_total` and carry source facts in the log. */
+const PROFILE_ROUTE = '/profiles/:source/:id';
+
+/** Largest request head (request line and headers) accepted; larger ones are answered 431 by Node. */
+export const MAX_HEADER_BYTES = 16_384;
+
 export function requestIdOf(request: { headers: Record<string, string | string[] | undefined> }): string {
   const header = request.headers['x-request-id'];
   return typeof header === 'string' && REQUEST_ID.test(header) ? header : randomUUID();
+}
+
+/** The `code` of a problem+json body, if it is one. */
+export function problemCodeOf(contentType: unknown, payload: unknown): string | undefined {
+  if (typeof payload !== 'string' || typeof contentType !== 'string' || !contentType.startsWith(PROBLEM_CONTENT_TYPE)) return undefined;
+  if (payload.length > 65_536) return undefined;
+  try {
+    const code = (JSON.parse(payload) as { code?: unknown }).code;
+    return typeof code === 'string' ? code : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function clip(value: string, max: number): string {
+  return value.length > max ? value.slice(0, max) : value;
 }
 
 export interface GatewayApp {
@@ -24,7 +49,10 @@ export interface GatewayApp {
   url: string;
 }
 
-/** Builds the gateway on Fastify with the production adapter options, error handling and request ids. */
+/**
+ * Builds the gateway on Fastify with the production adapter options, error handling, request ids, the one-line
+ * request log, request metrics and the OpenAPI documents. Signals are not handled here: see `installGracefulShutdown`.
+ */
 export async function createGatewayApp(config: GatewayConfig, logger: Logger): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
     loggerInstance: logger,
@@ -33,6 +61,10 @@ export async function createGatewayApp(config: GatewayConfig, logger: Logger): P
     // Ids are up to 256 characters, which percent-encode to far more than Fastify's default of 100.
     maxParamLength: 16_384,
     bodyLimit: 16_384,
+    // Explicit, so a NODE_OPTIONS --max-http-header-size cannot raise it.
+    http: { maxHeaderSize: MAX_HEADER_BYTES },
+    // Time allowed to receive a whole request (slow clients); the answer's own time is bounded by the upstream budgets.
+    requestTimeout: 30_000,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
@@ -48,25 +80,65 @@ export async function createGatewayApp(config: GatewayConfig, logger: Logger): P
     logger: new PinoNestLogger(logger),
     bufferLogs: false,
   });
+  const metrics = app.get(GatewayMetrics);
   const fastify = app.getHttpAdapter().getInstance();
+  let closing = false;
+
+  fastify.decorateRequest('facts', null);
   fastify.addHook('onRequest', (request, reply, done) => {
+    const facts: RequestFacts = { upstreamAttempts: 0 };
+    request.facts = facts;
     void reply.header('x-request-id', String(request.id));
+    // The rest of the request runs with its facts in the async context (upstream attempts are recorded there).
+    runWithRequestFacts(facts, done);
+  });
+  fastify.addHook('preClose', (done) => {
+    closing = true;
     done();
   });
+  fastify.addHook('onSend', (request, reply, payload, done) => {
+    // A keep-alive connection whose request finishes during shutdown is closed after the answer.
+    if (closing) void reply.header('connection', 'close');
+    const facts = request.facts;
+    if (facts && reply.statusCode >= 400) {
+      const code = problemCodeOf(reply.getHeader('content-type'), payload);
+      if (code !== undefined) facts.problemCode = code;
+    }
+    done(null, payload);
+  });
   fastify.addHook('onResponse', (request, reply, done) => {
+    const facts = request.facts;
+    const profileRoute = request.routeOptions.url === PROFILE_ROUTE;
+    const source = profileRoute ? (request.params as Record<string, string | undefined>).source : undefined;
+    const cacheStatus = reply.getHeader('cache-status');
+    const durationMs = Math.round(reply.elapsedTime * 10) / 10;
     request.log.info(
       {
         method: request.method,
-        url: request.url.length > 512 ? request.url.slice(0, 512) : request.url,
+        url: clip(request.url, 512),
         status: reply.statusCode,
-        durationMs: Math.round(reply.elapsedTime * 10) / 10,
-        cache: reply.getHeader('cache-status'),
+        durationMs,
+        ...(source !== undefined && { source: clip(source, 64) }),
+        ...(facts?.keyName !== undefined && { keyName: facts.keyName }),
+        ...(cacheStatus !== undefined && { cacheStatus }),
+        ...(facts?.upstreamStatus !== undefined && { upstreamStatus: facts.upstreamStatus, upstreamAttempts: facts.upstreamAttempts }),
+        ...(facts?.problemCode !== undefined && { code: facts.problemCode }),
       },
       'request completed',
     );
+    if (profileRoute) {
+      metrics.recordProfileRequest({
+        source,
+        keyName: facts?.keyName,
+        status: reply.statusCode,
+        problemCode: facts?.problemCode,
+        cacheStatus,
+        durationMs,
+      });
+    }
     done();
   });
-  app.enableShutdownHooks();
+  setupOpenApi(app);
   return app;
 }
 
@@ -78,4 +150,59 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
   const port = typeof address === 'object' && address ? address.port : config.server.port;
   const host = config.server.host === '0.0.0.0' || config.server.host === '::' ? '127.0.0.1' : config.server.host;
   return { app, url: `http://${host}:${port}` };
+}
+
+export interface ShutdownOptions {
+  logger: Logger;
+  /** Time allowed for in-flight requests and connection closing before the process is forced to exit (code 1). */
+  timeoutMs: number;
+  signals?: readonly NodeJS.Signals[];
+  /** Defaults to `process.exit`. */
+  exit?: (code: number) => void;
+}
+
+/**
+ * Graceful shutdown on SIGTERM / SIGINT: the server stops accepting connections and answers new requests on open
+ * keep-alive connections with 503, in-flight requests finish (their connections are closed after the answer), then
+ * the upstream sockets and Redis connections are closed and the process exits with code 0. If that takes longer than
+ * `timeoutMs`, a log line says so and the process exits with code 1. A second signal forces the exit at once.
+ * @returns the shutdown routine (also what a signal triggers)
+ */
+export function installGracefulShutdown(app: NestFastifyApplication, options: ShutdownOptions): (signal: string) => Promise<void> {
+  const exit = options.exit ?? ((code: number) => process.exit(code));
+  const signals = options.signals ?? ['SIGTERM', 'SIGINT'];
+  let started = false;
+
+  const shutdown = async (signal: string): Promise<void> => {
+    if (started) {
+      options.logger.warn({ signal }, 'second signal during shutdown: exiting now');
+      exit(1);
+      return;
+    }
+    started = true;
+    options.logger.info({ signal, timeoutMs: options.timeoutMs }, 'shutting down: finishing in-flight requests');
+    const force = setTimeout(() => {
+      options.logger.error({ timeoutMs: options.timeoutMs }, 'shutdown did not finish in time: forcing exit');
+      exit(1);
+    }, options.timeoutMs);
+    force.unref();
+    // Connections that turn idle after the server stopped listening are closed as soon as they do.
+    const server = app.getHttpServer() as { closeIdleConnections?: () => void };
+    const sweep = setInterval(() => server.closeIdleConnections?.(), 100);
+    sweep.unref();
+    try {
+      await app.close();
+      clearTimeout(force);
+      options.logger.info({ signal }, 'shutdown complete');
+      exit(0);
+    } catch (error) {
+      clearTimeout(force);
+      options.logger.error({ err: error }, 'shutdown failed');
+      exit(1);
+    } finally {
+      clearInterval(sweep);
+    }
+  };
+  for (const signal of signals) process.on(signal, (received) => void shutdown(received));
+  return shutdown;
 }

@@ -1,13 +1,16 @@
 import 'reflect-metadata';
 
-import { startGateway } from './bootstrap.js';
-import type { GatewayConfig } from "./config/config.types.js";
-import { ConfigError } from './config/config-error.js';
+import { installGracefulShutdown, startGateway } from './bootstrap.js';
 import { loadConfig } from './config/config.loader.js';
+import type { GatewayConfig } from './config/config.types.js';
+import { ConfigError } from './config/config-error.js';
 import { createLogger } from './logger.js';
 import { validateKindOptions } from './sources/source-registry.js';
 
-/** `node dist/main.js`: reads `GATEWAY_CONFIG` (default `config/gateway.yaml`) and serves. */
+/**
+ * `node dist/main.js`: reads `GATEWAY_CONFIG` (default `config/gateway.yaml`) and serves until SIGTERM / SIGINT, then
+ * shuts down gracefully within `server.shutdownTimeout` (exit code 0; 1 when forced).
+ */
 async function main(): Promise<void> {
   let config: GatewayConfig;
   try {
@@ -20,7 +23,8 @@ async function main(): Promise<void> {
     throw error;
   }
   const logger = createLogger(config.log.level);
-  const { url } = await startGateway(config, logger);
+  const { app, url } = await startGateway(config, logger);
+  installGracefulShutdown(app, { logger, timeoutMs: config.server.shutdownTimeoutMs });
   logger.info({ url, sources: config.sources.map((s) => `${s.name} (${s.kind})`) }, 'profile-gateway listening');
 }
 

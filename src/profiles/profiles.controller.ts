@@ -1,6 +1,8 @@
-import { Controller, Get, Param, Query, Req, Res } from '@nestjs/common';
+import { Controller, Get, Param, Query, Req, Res, UseGuards } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
+import { ApiKeyGuard } from '../auth/api-key.guard.js';
+import { ProfileRouteDocs } from '../openapi/profile-route.docs.js';
 import { cacheDirectiveOf } from './cache-directive.js';
 import { ifNoneMatchMatches } from './if-none-match.js';
 import { ProfilesService } from './profiles.service.js';
@@ -16,6 +18,8 @@ export class ProfilesController {
   constructor(private readonly profiles: ProfilesService) {}
 
   @Get(':source/:id')
+  @UseGuards(ApiKeyGuard)
+  @ProfileRouteDocs()
   async getProfile(
     @Param('source') source: string,
     @Param('id') id: string,

@@ -1,0 +1,226 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+import type { CacheObserver, CacheOutcome, RedisOperation } from '../cache/profile-cache.js';
+import type { UpstreamObserver } from '../sources/shared/upstream-http.js';
+
+/** Label value for a `:source` that is not configured (source names cannot contain `_`). */
+export const UNKNOWN_SOURCE = '_unknown';
+/** Label value when no API key was identified (auth disabled, or the request was rejected before). */
+export const NO_KEY = '_none';
+
+export type CircuitState = 'closed' | 'open' | 'half-open';
+export type AuthRejection = 'missing' | 'invalid' | 'forbidden';
+
+/** Gauge value of a circuit state. */
+export const CIRCUIT_STATE_VALUE: Record<CircuitState, number> = { closed: 0, 'half-open': 1, open: 2 };
+
+/** Cache outcomes answered from the cache without waiting on the upstream (the hit ratio's numerator). */
+const HIT_OUTCOMES: ReadonlySet<CacheOutcome> = new Set<CacheOutcome>(['hit', 'negative-hit', 'stale-while-revalidate']);
+
+/** Latency buckets in seconds: loopback cache hits to a slow upstream at its time budget. */
+const SECONDS_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+/** The `cache` label of a profile answer, from its `Cache-Status` header (RFC 9211). */
+export function cacheLabelOf(cacheStatus: unknown): string {
+  if (typeof cacheStatus !== 'string' || cacheStatus === '') return 'none';
+  if (cacheStatus.includes('detail=stale-if-error')) return 'stale-if-error';
+  if (cacheStatus.includes('detail=stale-while-revalidate')) return 'stale-while-revalidate';
+  if (cacheStatus.includes('fwd=miss')) return 'miss';
+  if (cacheStatus.includes('fwd=request')) return 'refresh';
+  if (/;\s*hit\b/.test(cacheStatus)) return 'hit';
+  return 'other';
+}
+
+/** The `outcome` label of a profile answer: `ok`, `not_modified`, or the problem code (`http_<status>` without one). */
+export function outcomeLabelOf(status: number, problemCode: string | undefined): string {
+  if (status === 200) return 'ok';
+  if (status === 304) return 'not_modified';
+  return problemCode !== undefined && /^[A-Z_]{1,40}$/.test(problemCode) ? problemCode : `http_${status}`;
+}
+
+export interface ProfileRequestSample {
+  /** The `:source` of the URL, as received (an unknown name is counted as `_unknown`). */
+  source: string | undefined;
+  keyName: string | undefined;
+  status: number;
+  problemCode: string | undefined;
+  cacheStatus: unknown;
+  durationMs: number;
+}
+
+export interface GatewayMetricsOptions {
+  /** Configured source names: the only values the `source` label takes besides `_unknown`. */
+  sourceNames: readonly string[];
+  /** Process metrics (`process_*`, `nodejs_*`); default true. */
+  defaultMetrics?: boolean;
+}
+
+/**
+ * The gateway's Prometheus metrics, in a registry of its own (never prom-client's global one, so several gateways can
+ * run in one process, e.g. in tests). Labels hold only configured names and bounded values: never ids, keys or tokens.
+ */
+export class GatewayMetrics {
+  readonly registry = new Registry();
+  private readonly sources: ReadonlySet<string>;
+  private readonly profileRequests: Counter<'source' | 'key' | 'outcome' | 'cache'>;
+  private readonly profileDuration: Histogram<'source' | 'cache'>;
+  private readonly upstreamDuration: Histogram<'source' | 'status'>;
+  private readonly cacheOutcomes: Counter<'source' | 'outcome'>;
+  private readonly coalesced: Counter<'source'>;
+  private readonly redisErrors: Counter<'operation'>;
+  private readonly rateLimited: Counter<'key'>;
+  private readonly authRejections: Counter<'reason'>;
+  /** Per source: [answers without waiting on the upstream, all answers]. */
+  private readonly cacheCounts = new Map<string, [number, number]>();
+  private readonly circuitStates = new Map<string, CircuitState>();
+  private circuitReader: (() => Iterable<[string, CircuitState]>) | undefined;
+
+  constructor(options: GatewayMetricsOptions) {
+    this.sources = new Set(options.sourceNames);
+    const registers = [this.registry];
+    if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
+
+    this.profileRequests = new Counter({
+      name: 'gateway_profile_requests_total',
+      help: 'Answers of GET /profiles/:source/:id by source, API key name, outcome (ok, not_modified or the problem code) and cache result',
+      labelNames: ['source', 'key', 'outcome', 'cache'],
+      registers,
+    });
+    this.profileDuration = new Histogram({
+      name: 'gateway_profile_request_duration_seconds',
+      help: 'Time to answer GET /profiles/:source/:id, by source and cache result',
+      labelNames: ['source', 'cache'],
+      buckets: SECONDS_BUCKETS,
+      registers,
+    });
+    this.upstreamDuration = new Histogram({
+      name: 'gateway_upstream_request_duration_seconds',
+      help: 'Duration of one upstream HTTP attempt by source and HTTP status (0 = timeout or network failure)',
+      labelNames: ['source', 'status'],
+      buckets: SECONDS_BUCKETS,
+      registers,
+    });
+    this.cacheOutcomes = new Counter({
+      name: 'gateway_cache_outcomes_total',
+      help: 'What the profile cache did per lookup: hit, negative-hit, miss, refresh, stale-while-revalidate, stale-if-error, not-cached',
+      labelNames: ['source', 'outcome'],
+      registers,
+    });
+    const hitRatio: Gauge<'source'> = new Gauge({
+      name: 'gateway_cache_hit_ratio',
+      help: 'Share of cache lookups since start answered without waiting on the upstream (hit, negative-hit, stale-while-revalidate)',
+      labelNames: ['source'],
+      registers,
+      collect: () => {
+        for (const [source, [hits, total]] of this.cacheCounts) hitRatio.set({ source }, total === 0 ? 0 : hits / total);
+      },
+    });
+    this.coalesced = new Counter({
+      name: 'gateway_cache_coalesced_requests_total',
+      help: 'Lookups that waited on an upstream call another request had started, instead of making their own',
+      labelNames: ['source'],
+      registers,
+    });
+    const circuit: Gauge<'source'> = new Gauge({
+      name: 'gateway_upstream_circuit_state',
+      help: 'Circuit breaker state per source: 0 closed, 1 half-open, 2 open',
+      labelNames: ['source'],
+      registers,
+      collect: () => {
+        for (const [source, state] of this.currentCircuitStates()) circuit.set({ source }, CIRCUIT_STATE_VALUE[state]);
+      },
+    });
+    this.redisErrors = new Counter({
+      name: 'gateway_redis_errors_total',
+      help: 'Redis commands that failed, timed out or were skipped while Redis was down, by operation (get, set, publish, subscribe, ratelimit)',
+      labelNames: ['operation'],
+      registers,
+    });
+    this.rateLimited = new Counter({
+      name: 'gateway_rate_limited_requests_total',
+      help: 'Requests refused with 429 RATE_LIMITED, by API key name',
+      labelNames: ['key'],
+      registers,
+    });
+    this.authRejections = new Counter({
+      name: 'gateway_auth_rejections_total',
+      help: 'Requests refused by caller authentication: missing or invalid key (401), source not allowed for the key (403)',
+      labelNames: ['reason'],
+      registers,
+    });
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  /** The Prometheus text exposition of every metric. */
+  async render(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  /** A configured source name, or `_unknown`. */
+  sourceLabel(name: string | undefined): string {
+    return name !== undefined && this.sources.has(name) ? name : UNKNOWN_SOURCE;
+  }
+
+  recordProfileRequest(sample: ProfileRequestSample): void {
+    const source = this.sourceLabel(sample.source);
+    const cache = cacheLabelOf(sample.cacheStatus);
+    this.profileRequests.inc({ source, key: sample.keyName ?? NO_KEY, outcome: outcomeLabelOf(sample.status, sample.problemCode), cache });
+    this.profileDuration.observe({ source, cache }, sample.durationMs / 1000);
+  }
+
+  recordRateLimited(keyName: string): void {
+    this.rateLimited.inc({ key: keyName });
+  }
+
+  recordAuthRejection(reason: AuthRejection): void {
+    this.authRejections.inc({ reason });
+  }
+
+  recordRedisError(operation: RedisOperation | 'ratelimit'): void {
+    this.redisErrors.inc({ operation });
+  }
+
+  /** Reads each source's circuit state at scrape time (in addition to the changes the observer reports). */
+  readCircuitsFrom(reader: () => Iterable<[string, CircuitState]>): void {
+    this.circuitReader = reader;
+  }
+
+  /** For `SourceRegistry.fromConfig`: upstream attempt latency and circuit changes. */
+  upstreamObserver(extra: UpstreamObserver = {}): UpstreamObserver {
+    return {
+      onAttempt: (source, status, durationMs) => {
+        this.upstreamDuration.observe({ source: this.sourceLabel(source), status: String(status) }, durationMs / 1000);
+        extra.onAttempt?.(source, status, durationMs);
+      },
+      onCircuitState: (source, state) => {
+        this.circuitStates.set(this.sourceLabel(source), state);
+        extra.onCircuitState?.(source, state);
+      },
+    };
+  }
+
+  /** For `createProfileCache`: outcomes, coalescing and Redis failures. */
+  cacheObserver(): CacheObserver {
+    return {
+      onOutcome: (source, outcome, collapsed) => {
+        const label = this.sourceLabel(source);
+        this.cacheOutcomes.inc({ source: label, outcome });
+        if (collapsed) this.coalesced.inc({ source: label });
+        const counts = this.cacheCounts.get(label) ?? [0, 0];
+        if (HIT_OUTCOMES.has(outcome)) counts[0]++;
+        counts[1]++;
+        this.cacheCounts.set(label, counts);
+      },
+      onRedisError: (op) => this.recordRedisError(op),
+    };
+  }
+
+  private currentCircuitStates(): Map<string, CircuitState> {
+    const states = new Map(this.circuitStates);
+    if (this.circuitReader) for (const [source, state] of this.circuitReader()) states.set(this.sourceLabel(source), state);
+    return states;
+  }
+}

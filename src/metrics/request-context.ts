@@ -1,0 +1,45 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+
+/**
+ * What the gateway learns about one request while answering it, for the one-line request log and the request
+ * metrics. Never holds a key, a token or a header value.
+ */
+export interface RequestFacts {
+  /** The `:source` of the URL, as received. */
+  source?: string;
+  /** Name of the caller's API key (never the key). */
+  keyName?: string;
+  /** HTTP status of the last upstream attempt made for this request (0 = timeout or network failure). */
+  upstreamStatus?: number;
+  /** Upstream attempts made for this request (requests that waited on another one's call make none). */
+  upstreamAttempts: number;
+  /** The problem `code` of an error answer. */
+  problemCode?: string;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set by the gateway's `onRequest` hook for every routed request (null before it, e.g. for a malformed URL). */
+    facts: RequestFacts | null;
+  }
+}
+
+const storage = new AsyncLocalStorage<RequestFacts>();
+
+/** Runs `fn` (the rest of the request's handling) with `facts` as the current request's facts. */
+export function runWithRequestFacts<T>(facts: RequestFacts, fn: () => T): T {
+  return storage.run(facts, fn);
+}
+
+/** The facts of the request being handled in this async context, if any. */
+export function currentRequestFacts(): RequestFacts | undefined {
+  return storage.getStore();
+}
+
+/** Records each upstream attempt on the facts of the request that made it (the log line's `upstreamStatus`). */
+export function recordUpstreamAttempt(status: number): void {
+  const facts = storage.getStore();
+  if (!facts) return;
+  facts.upstreamStatus = status;
+  facts.upstreamAttempts++;
+}
