@@ -46,20 +46,12 @@ export class Deadline {
   race<T>(work: Promise<T>, onExpired: () => Error): Promise<T> {
     work.catch(() => undefined);
     if (this.signal.aborted) return Promise.reject(onExpired());
-    return new Promise<T>((resolve, reject) => {
-      const onAbort = (): void => reject(onExpired());
+    let onAbort = (): void => undefined;
+    const expired = new Promise<never>((_resolve, reject) => {
+      onAbort = () => reject(onExpired());
       this.signal.addEventListener('abort', onAbort, { once: true });
-      work.then(
-        (value) => {
-          this.signal.removeEventListener('abort', onAbort);
-          resolve(value);
-        },
-        (error: unknown) => {
-          this.signal.removeEventListener('abort', onAbort);
-          reject(error);
-        },
-      );
     });
+    return Promise.race([work, expired]).finally(() => this.signal.removeEventListener('abort', onAbort));
   }
 
   /** Stops the budget timer and lets go of the caller's signal. */

@@ -1,7 +1,9 @@
 // cockatiel 3.2 (not 4): version 4 requires Node 22, and the gateway supports Node >= 20.19.
 import {
+  BrokenCircuitError,
   bulkhead,
   type BulkheadPolicy,
+  BulkheadRejectedError,
   circuitBreaker,
   type CircuitBreakerPolicy,
   CircuitState,
@@ -13,12 +15,10 @@ import {
   type IBackoff,
   type IBackoffFactory,
   type IRetryContext,
-  isBrokenCircuitError,
-  isBulkheadRejectedError,
-  isIsolatedCircuitError,
-  isTaskCancelledError,
+  IsolatedCircuitError,
   retry,
   type RetryPolicy,
+  TaskCancelledError,
 } from 'cockatiel';
 
 import type { SourceConfig } from '../config/config.types.js';
@@ -184,7 +184,8 @@ export class ResilientUpstreamHttp implements UpstreamHttp {
     { attempt }: IRetryContext,
     nextBackoffMs: () => number,
   ): Promise<UpstreamJson> {
-    if (deadline.signal.aborted) throw this.timeoutError();
+    // A call let out of the bulkhead queue at the very end of its budget does not start an attempt.
+    if (deadline.signal.aborted || deadline.remainingMs() <= 0) throw this.timeoutError();
     this.assertNotRateLimited();
     const limits: AttemptLimits = {
       connectMs: this.config.connectTimeoutMs,
@@ -242,12 +243,14 @@ export class ResilientUpstreamHttp implements UpstreamHttp {
   private toDomainError(error: unknown): unknown {
     if (error instanceof RetryLater) return error.failure;
     if (error instanceof UpstreamError) return error;
-    if (isBrokenCircuitError(error) || isIsolatedCircuitError(error)) {
+    // `instanceof`, not cockatiel 3.2's `is…Error` helpers: `isIsolatedCircuitError` and `isTaskCancelledError` test
+    // for the bulkhead's marker and would misread a full bulkhead.
+    if (error instanceof BrokenCircuitError || error instanceof IsolatedCircuitError) {
       const untilHalfOpenMs = this.openedAt + this.config.circuitBreaker.halfOpenAfterMs - Date.now();
       return new UpstreamUnavailableError(this.config.name, Math.max(1, Math.ceil(untilHalfOpenMs / 1000)));
     }
-    if (isBulkheadRejectedError(error)) return new UpstreamSaturatedError(this.config.name, this.config.maxConcurrency, this.config.maxQueue);
-    if (isTaskCancelledError(error)) return this.timeoutError();
+    if (error instanceof BulkheadRejectedError) return new UpstreamSaturatedError(this.config.name, this.config.maxConcurrency, this.config.maxQueue);
+    if (error instanceof TaskCancelledError) return this.timeoutError();
     return error;
   }
 }
