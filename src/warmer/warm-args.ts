@@ -1,0 +1,93 @@
+import { parseArgs } from 'node:util';
+
+/** A command line the warmer cannot run: printed with the usage, exit code 1. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+export const DEFAULT_CONCURRENCY = 4;
+const MAX_CONCURRENCY = 10_000;
+
+export interface WarmArgs {
+  /** Configured source name. */
+  source: string;
+  /** File of ids, or `-` for stdin. */
+  ids: string;
+  /** Requested concurrency, before it is capped at the source's `maxConcurrency`. */
+  concurrency: number;
+  /** Skip ids whose cached copy is fresh. */
+  onlyMissing: boolean;
+  /** One JSON object on stdout instead of the text summary. */
+  json: boolean;
+}
+
+export type WarmCommandLine = { help: true } | ({ help: false } & WarmArgs);
+
+export const WARM_USAGE = `Usage: profile-gateway warm --source <name> --ids <file|-> [options]
+
+Refreshes profiles of one source from its upstream into the shared cache, as Cache-Control: no-cache would.
+Reads the gateway configuration from GATEWAY_CONFIG (default config/gateway.yaml).
+
+Options:
+  --source <name>      configured source to warm (required)
+  --ids <file|->       one id per line; - reads stdin; blank lines and # comments are skipped (required)
+  --concurrency <n>    ids refreshed at once (default ${DEFAULT_CONCURRENCY}), never more than the source's maxConcurrency
+  --only-missing       skip ids whose cached copy is still fresh
+  --json               print one JSON object with the results on stdout
+  -h, --help           show this help
+
+Exit codes: 0 every id refreshed, skipped or not found upstream; 1 usage or configuration error;
+2 some ids failed (listed); 130 interrupted (SIGINT).
+`;
+
+/**
+ * Parses the arguments after `warm`.
+ * @throws UsageError for unknown options, missing values or a bad `--concurrency`
+ */
+export function parseWarmArgs(args: readonly string[]): WarmCommandLine {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: [...args],
+      options: {
+        source: { type: 'string' },
+        ids: { type: 'string' },
+        concurrency: { type: 'string' },
+        'only-missing': { type: 'boolean', default: false },
+        json: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+  if (values.help === true) return { help: true };
+
+  const source = values.source;
+  const ids = values.ids;
+  if (typeof source !== 'string' || source.length === 0) throw new UsageError('--source <name> is required');
+  if (typeof ids !== 'string' || ids.length === 0) throw new UsageError('--ids <file|-> is required');
+  return {
+    help: false,
+    source,
+    ids,
+    concurrency: parseConcurrency(values.concurrency),
+    onlyMissing: values['only-missing'] === true,
+    json: values.json === true,
+  };
+}
+
+function parseConcurrency(value: string | boolean | undefined): number {
+  if (value === undefined) return DEFAULT_CONCURRENCY;
+  const text = String(value).trim();
+  const n = /^\d+$/.test(text) ? Number(text) : NaN;
+  if (!Number.isSafeInteger(n) || n < 1 || n > MAX_CONCURRENCY) {
+    throw new UsageError(`--concurrency must be a whole number from 1 to ${MAX_CONCURRENCY} (got ${JSON.stringify(text)})`);
+  }
+  return n;
+}

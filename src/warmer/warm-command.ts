@@ -1,0 +1,191 @@
+import { HttpService } from '@nestjs/axios';
+import axios from 'axios';
+
+import { createProfileCache, type ProfileCache } from '../cache/profile-cache.js';
+import { RedisConfigError } from '../cache/redis-connection.js';
+import { ConfigError, loadConfig } from '../config/config.loader.js';
+import type { GatewayConfig } from '../config/config.types.js';
+import { createLogger } from '../logger.js';
+import { ProfilesService } from '../profiles/profiles.service.js';
+import { SourceRegistry, validateKindOptions } from '../sources/source-registry.js';
+import { warmIds } from './cache-warmer.js';
+import { IdInputError, type IdList, readIdList } from './id-list.js';
+import { parseWarmArgs, UsageError, WARM_USAGE, type WarmArgs } from './warm-args.js';
+import { createProgress, type ProgressStream } from './warm-progress.js';
+import { EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, exitCodeOf, formatDuration, formatSummary, summaryJson, WarmTally } from './warm-summary.js';
+import { type Clock, systemClock } from './worker-pool.js';
+
+/** The process around the command, injectable for tests. */
+export interface CommandIo {
+  env: NodeJS.ProcessEnv;
+  stdin: AsyncIterable<Buffer | string>;
+  stdout: { write(text: string): unknown };
+  /** Progress, notes, problems and logs. */
+  stderr: ProgressStream;
+  /** Aborted on SIGINT: no new ids, the summary so far, exit code 130. */
+  signal?: AbortSignal;
+  clock?: Clock;
+  /** Plain progress lines every this many ms (default 2 s). */
+  progressIntervalMs?: number;
+  /** How long to wait for Redis to connect before giving up (default 10 s). */
+  redisConnectTimeoutMs?: number;
+}
+
+const DEFAULT_REDIS_CONNECT_TIMEOUT_MS = 10_000;
+
+/** A problem that ends the command with exit code 1 before any id is warmed. */
+class SetupError extends Error {}
+
+/**
+ * `warm --source <name> --ids <file|->`: refreshes the listed profiles of one source into the shared cache with the
+ * gateway's own services (no HTTP hop, no caller key). Returns the exit code.
+ */
+export async function runWarmCommand(args: readonly string[], io: CommandIo): Promise<number> {
+  let warm: WarmArgs;
+  try {
+    const parsed = parseWarmArgs(args);
+    if (parsed.help) {
+      io.stdout.write(WARM_USAGE);
+      return EXIT_OK;
+    }
+    warm = parsed;
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    io.stderr.write(`warm: ${error.message}\n\n${WARM_USAGE}`);
+    return EXIT_USAGE;
+  }
+
+  let config: GatewayConfig;
+  try {
+    config = loadConfig({ env: io.env, validateKindOptions });
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    for (const p of error.problems) io.stderr.write(`${p.path}: ${p.message}\n`);
+    return EXIT_USAGE;
+  }
+
+  try {
+    return await warmSource(warm, config, io);
+  } catch (error) {
+    if (!(error instanceof SetupError)) throw error;
+    io.stderr.write(`warm: ${error.message}\n`);
+    return EXIT_USAGE;
+  }
+}
+
+async function warmSource(warm: WarmArgs, config: GatewayConfig, io: CommandIo): Promise<number> {
+  const clock = io.clock ?? systemClock;
+  const sourceConfig = config.sources.find((s) => s.name === warm.source);
+  if (!sourceConfig) {
+    throw new SetupError(`--source ${warm.source} is not a configured source (configured: ${config.sources.map((s) => s.name).join(', ')})`);
+  }
+  const redis = config.cache.redis;
+  if (!redis) throw new SetupError('cache.redis is not configured: there is no shared cache to warm');
+
+  let list: IdList;
+  try {
+    list = await readIdList(warm.ids, io.stdin);
+  } catch (error) {
+    if (error instanceof IdInputError) throw new SetupError(error.message);
+    throw error;
+  }
+
+  let concurrency = warm.concurrency;
+  if (concurrency > sourceConfig.maxConcurrency) {
+    concurrency = sourceConfig.maxConcurrency;
+    io.stderr.write(`warm: --concurrency ${warm.concurrency} is above the maxConcurrency of source ${sourceConfig.name}: using ${concurrency}\n`);
+  }
+
+  const logger = createLogger(config.log.level, io.stderr);
+  let cacheWriteFailures = 0;
+  let cache: ProfileCache;
+  try {
+    cache = createProfileCache({
+      redis,
+      memory: config.cache.memory,
+      logger,
+      observer: {
+        onOutcome: () => undefined,
+        onRedisError: (op) => {
+          if (op === 'set') cacheWriteFailures += 1;
+        },
+      },
+    });
+  } catch (error) {
+    if (error instanceof RedisConfigError) throw new SetupError(error.message);
+    throw error;
+  }
+  const registry = SourceRegistry.fromConfig(config, {
+    httpService: new HttpService(axios.create()),
+    onInvalidOptionalTimestamp: (source, field, value) =>
+      logger.warn({ source, field, value: typeof value === 'string' ? value.slice(0, 64) : typeof value }, 'unparseable optional timestamp mapped to null'),
+  });
+
+  const tally = new WarmTally(list.ids.length, list.duplicates);
+  const startedAt = clock.now();
+  let interrupted: boolean;
+  try {
+    if (!(await redisConnected(cache, clock, io.redisConnectTimeoutMs ?? DEFAULT_REDIS_CONNECT_TIMEOUT_MS, io.signal))) {
+      if (io.signal?.aborted) return EXIT_INTERRUPTED;
+      throw new SetupError('Redis (cache.redis) is not reachable: nothing would reach the shared cache');
+    }
+    const runtime = registry.get(sourceConfig.name);
+    const graceMs = sourceConfig.timeoutMs + 1_000;
+    const progress = createProgress({
+      source: sourceConfig.name,
+      total: list.ids.length,
+      stream: io.stderr,
+      clock,
+      ...(io.progressIntervalMs !== undefined ? { intervalMs: io.progressIntervalMs } : {}),
+    });
+    const onInterrupt = (): void =>
+      progress.note(`warm: interrupted: starting no more ids; ids in flight get up to ${formatDuration(graceMs)} to finish`);
+    io.signal?.addEventListener('abort', onInterrupt, { once: true });
+    try {
+      await warmIds(
+        list.ids,
+        {
+          source: sourceConfig.name,
+          profiles: new ProfilesService(registry, cache),
+          concurrency,
+          onlyMissing: warm.onlyMissing,
+          ...(runtime.rateLimitedUntil ? { rateLimitedUntil: runtime.rateLimitedUntil } : {}),
+          ...(io.signal ? { signal: io.signal } : {}),
+          graceMs,
+          clock,
+          onOutcome: (_id, _outcome, current) => progress.update(current),
+          onPause: (resumeAtMs) =>
+            progress.note(
+              `warm: upstream rate limit of source ${sourceConfig.name}: pausing until ${new Date(resumeAtMs).toISOString()} (${formatDuration(Math.max(0, resumeAtMs - clock.now()))})`,
+            ),
+        },
+        tally,
+      );
+    } finally {
+      // Ids abandoned in flight may still settle later; they are not counted (nor stored: the cache is closing).
+      tally.freeze();
+      io.signal?.removeEventListener('abort', onInterrupt);
+      progress.stop(tally);
+    }
+    interrupted = io.signal?.aborted === true;
+  } finally {
+    // The cache first: it waits for the Redis writes still pending, then closes its connections.
+    await cache.close();
+    registry.close();
+  }
+
+  const summary = tally.snapshot({ source: sourceConfig.name, elapsedMs: clock.now() - startedAt, interrupted, cacheWriteFailures });
+  if (warm.json) io.stdout.write(summaryJson(summary));
+  else io.stdout.write(formatSummary(summary));
+  return exitCodeOf(summary);
+}
+
+/** Waits until both Redis connections are up; false after `timeoutMs` or when `signal` aborts. */
+async function redisConnected(cache: ProfileCache, clock: Clock, timeoutMs: number, signal: AbortSignal | undefined): Promise<boolean> {
+  const deadline = clock.now() + timeoutMs;
+  while (cache.status() !== 'up') {
+    if (signal?.aborted || clock.now() >= deadline) return false;
+    await clock.sleep(50, signal);
+  }
+  return true;
+}
