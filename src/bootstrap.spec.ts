@@ -1,4 +1,8 @@
-import { requestIdOf } from './bootstrap.js';
+import { jest } from '@jest/globals';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { Logger } from 'pino';
+
+import { installGracefulShutdown, problemCodeOf, requestIdOf } from './bootstrap.js';
 
 describe('requestIdOf', () => {
   it('should keep a well-formed caller request id', () => {
@@ -7,5 +11,62 @@ describe('requestIdOf', () => {
 
   it.each([[undefined], [''], ['has space'], ['x'.repeat(129)], ['bad\u0000id']])('should generate a UUID instead of %p', (value) => {
     expect(requestIdOf({ headers: { 'x-request-id': value } })).toMatch(/^[0-9a-f-]{36}$/);
+  });
+});
+
+describe('problemCodeOf', () => {
+  it('should read the code of a problem body', () => {
+    expect(problemCodeOf('application/problem+json; charset=utf-8', '{"status":404,"code":"PROFILE_NOT_FOUND"}')).toBe('PROFILE_NOT_FOUND');
+  });
+
+  it.each([
+    ['application/json', '{"code":"X"}'],
+    ['application/problem+json', 'not json'],
+    ['application/problem+json', undefined],
+    [undefined, '{"code":"X"}'],
+  ])('should find no code for content type %p and payload %p', (contentType, payload) => {
+    expect(problemCodeOf(contentType, payload)).toBeUndefined();
+  });
+});
+
+describe('installGracefulShutdown', () => {
+  function setup(close: () => Promise<void>) {
+    const logger = { info: jest.fn(), warn: jest.fn(), error: jest.fn() };
+    const closeIdleConnections = jest.fn();
+    const app = { close: jest.fn(close), getHttpServer: () => ({ closeIdleConnections }) } as unknown as NestFastifyApplication;
+    const exit = jest.fn<(code: number) => void>();
+    const shutdown = installGracefulShutdown(app, { logger: logger as unknown as Logger, timeoutMs: 50, signals: [], exit });
+    return { shutdown, exit, logger, app };
+  }
+
+  it('should close the application and exit with 0', async () => {
+    const { shutdown, exit, app, logger } = setup(() => Promise.resolve());
+
+    await shutdown('SIGTERM');
+
+    expect(app.close).toHaveBeenCalledTimes(1);
+    expect(exit).toHaveBeenCalledWith(0);
+    expect(logger.info).toHaveBeenLastCalledWith({ signal: 'SIGTERM' }, 'shutdown complete');
+  });
+
+  it('should log and exit with 1 when closing takes longer than the timeout', async () => {
+    const { shutdown, exit, logger } = setup(() => new Promise(() => undefined));
+
+    void shutdown('SIGTERM');
+    await new Promise((resolve) => setTimeout(resolve, 120));
+
+    expect(exit).toHaveBeenCalledWith(1);
+    expect(exit).not.toHaveBeenCalledWith(0);
+    expect(logger.error).toHaveBeenCalledWith({ timeoutMs: 50 }, 'shutdown did not finish in time: forcing exit');
+  });
+
+  it('should exit at once on a second signal', async () => {
+    const { shutdown, exit, app } = setup(() => new Promise(() => undefined));
+
+    void shutdown('SIGTERM');
+    await shutdown('SIGINT');
+
+    expect(exit).toHaveBeenCalledWith(1);
+    expect(app.close).toHaveBeenCalledTimes(1);
   });
 });

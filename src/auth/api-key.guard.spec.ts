@@ -1,0 +1,126 @@
+import { createHash } from 'node:crypto';
+
+import { jest } from '@jest/globals';
+import type { ExecutionContext } from '@nestjs/common';
+
+import type { ApiKeyConfig } from '../config/config.types.js';
+import { GatewayMetrics } from '../metrics/gateway-metrics.js';
+import type { RequestFacts } from '../metrics/request-context.js';
+import { ForbiddenError, RateLimitedError, UnauthorizedError } from '../profiles/profile.errors.js';
+import { ApiKeyAuthenticator } from './api-key.authenticator.js';
+import { ApiKeyGuard, rateLimitHeaders } from './api-key.guard.js';
+import { KeyRateLimiter } from './key-rate-limiter.js';
+
+const sha256 = (key: string): string => createHash('sha256').update(key, 'utf8').digest('hex');
+
+const ALL: ApiKeyConfig = { name: 'dashboard', keySha256: sha256('all-key'), sources: ['*'] };
+const SCOPED: ApiKeyConfig = { name: 'warmer', keySha256: sha256('scoped-key'), sources: ['crm'], rateLimit: { limit: 2, windowMs: 60_000 } };
+
+function setup(disabled = false) {
+  const apiKeys = [ALL, SCOPED];
+  const metrics = new GatewayMetrics({ sourceNames: ['crm', 'analytics'], defaultMetrics: false });
+  const sut = new ApiKeyGuard(new ApiKeyAuthenticator({ disabled, apiKeys }), new KeyRateLimiter({ apiKeys }), metrics);
+  const call = async (source: string, authorization?: string) => {
+    const facts: RequestFacts = { upstreamAttempts: 0 };
+    const headers: Record<string, string> = {};
+    const request = { headers: authorization === undefined ? {} : { authorization }, params: { source, id: '1' }, facts };
+    const reply = { headers: jest.fn((values: Record<string, string>) => Object.assign(headers, values)) };
+    const context = {
+      switchToHttp: () => ({ getRequest: () => request, getResponse: () => reply }),
+    } as unknown as ExecutionContext;
+    const outcome = await sut.canActivate(context).then(
+      (value) => ({ value, error: undefined }),
+      (error: unknown) => ({ value: undefined, error }),
+    );
+    return { ...outcome, facts, headers };
+  };
+  return { call, metrics };
+}
+
+async function metricLine(metrics: GatewayMetrics, prefix: string): Promise<string | undefined> {
+  return (await metrics.render()).split('\n').find((line) => line.startsWith(prefix));
+}
+
+describe(ApiKeyGuard.name, () => {
+  it('should let a valid key through and record its name, never the key', async () => {
+    const { call } = setup();
+
+    const { value, facts } = await call('analytics', 'Bearer all-key');
+
+    expect(value).toBe(true);
+    expect(facts.keyName).toBe('dashboard');
+    expect(JSON.stringify(facts)).not.toContain('all-key');
+  });
+
+  it('should answer 401 for a missing key and count it as missing', async () => {
+    const { call, metrics } = setup();
+
+    const { error } = await call('crm');
+
+    expect(error).toBeInstanceOf(UnauthorizedError);
+    expect(await metricLine(metrics, 'gateway_auth_rejections_total{reason="missing"}')).toMatch(/ 1$/);
+  });
+
+  it('should answer 401, not 403, for an unknown key on a source it names', async () => {
+    const { call, metrics } = setup();
+
+    const { error, facts } = await call('directory', 'Bearer wrong-key');
+
+    expect(error).toBeInstanceOf(UnauthorizedError);
+    expect(facts.keyName).toBeUndefined();
+    expect(await metricLine(metrics, 'gateway_auth_rejections_total{reason="invalid"}')).toMatch(/ 1$/);
+  });
+
+  it('should answer 403 when the key does not list the source, configured or not', async () => {
+    const { call, metrics } = setup();
+
+    expect((await call('analytics', 'Bearer scoped-key')).error).toBeInstanceOf(ForbiddenError);
+    expect((await call('no-such-source', 'Bearer all-key')).error).toBeUndefined();
+    expect(await metricLine(metrics, 'gateway_auth_rejections_total{reason="forbidden"}')).toMatch(/ 1$/);
+  });
+
+  it('should send RateLimit headers for a limited key and none for an unlimited one', async () => {
+    const { call } = setup();
+
+    const limited = await call('crm', 'Bearer scoped-key');
+    const unlimited = await call('crm', 'Bearer all-key');
+
+    expect(limited.headers).toEqual({ 'ratelimit-limit': '2', 'ratelimit-remaining': '1', 'ratelimit-reset': '60', 'ratelimit-policy': '2;w=60' });
+    expect(unlimited.headers).toEqual({});
+  });
+
+  it('should answer 429 with a Retry-After once the budget is spent, before the scope check', async () => {
+    const { call, metrics } = setup();
+    await call('crm', 'Bearer scoped-key');
+    await call('crm', 'Bearer scoped-key');
+
+    const third = await call('analytics', 'Bearer scoped-key');
+
+    expect(third.error).toBeInstanceOf(RateLimitedError);
+    expect((third.error as RateLimitedError).retryAfterSeconds).toBeGreaterThanOrEqual(59);
+    expect((third.error as RateLimitedError).retryAfterSeconds).toBeLessThanOrEqual(60);
+    expect(third.headers['ratelimit-remaining']).toBe('0');
+    expect(await metricLine(metrics, 'gateway_rate_limited_requests_total{key="warmer"}')).toMatch(/ 1$/);
+  });
+
+  it('should let every request through without a key when auth is disabled', async () => {
+    const { call } = setup(true);
+
+    const { value, headers, facts } = await call('anything');
+
+    expect(value).toBe(true);
+    expect(headers).toEqual({});
+    expect(facts.keyName).toBeUndefined();
+  });
+});
+
+describe('rateLimitHeaders', () => {
+  it('should write the IETF draft fields with the window in the policy', () => {
+    expect(rateLimitHeaders({ limit: 600, remaining: 599, resetSeconds: 42, windowSeconds: 60 })).toEqual({
+      'ratelimit-limit': '600',
+      'ratelimit-remaining': '599',
+      'ratelimit-reset': '42',
+      'ratelimit-policy': '600;w=60',
+    });
+  });
+});
