@@ -64,7 +64,9 @@ export function parseWarmArgs(args: readonly string[]): WarmCommandLine {
       allowPositionals: false,
     }));
   } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
+    // Not `instanceof Error`: errors of Node's own modules may come from another realm (e.g. under a test VM).
+    const message = typeof error === 'object' && error !== null && 'message' in error ? String(error.message) : String(error);
+    throw new UsageError(message);
   }
   if (values.help === true) return { help: true };
 

@@ -7,6 +7,8 @@ import { type Clock, systemClock } from './worker-pool.js';
 export interface ProgressStream {
   write(text: string): unknown;
   isTTY?: boolean;
+  /** Terminal width; the bar is cut to it. */
+  columns?: number;
 }
 
 /** Progress of a run: updated after every id, told about pauses, stopped once at the end. */
@@ -89,6 +91,7 @@ class BarProgress implements WarmProgress {
       {
         stream: options.stream as NodeJS.WritableStream,
         format: `warm ${options.source} [{bar}] {value}/{total} | {rate}/s | ETA {eta_formatted} | failed {failed}`,
+        barsize: 24,
         hideCursor: true,
         fps: 5,
         etaBuffer: 100,
