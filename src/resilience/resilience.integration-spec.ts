@@ -97,6 +97,22 @@ describe('upstream resilience over HTTP', () => {
     for (const created of clients.splice(0)) created.close();
   });
 
+  describe('request target', () => {
+    it.each([
+      ['an encoded dot-dot id', '', '/v1/users/%2E%2E', '/v1/users/%2E%2E'],
+      ['an encoded dot id below a base path', '/api', '/v1/users/%2E', '/api/v1/users/%2E'],
+      ['an encoded slash', '', '/v1/users/a%2F..%2Fb', '/v1/users/a%2F..%2Fb'],
+    ])('should send %s exactly as encoded', async (_case, basePath, path, expected) => {
+      const sut = createUpstreamHttp(sourceConfig(fake.url + basePath), new HttpService(axios.create()));
+      clients.push(sut);
+
+      await sut.getJson({ path, query: [['q', 'a b']] }, { requestId: 'r1' }, NOT_FOUND);
+
+      expect(fake.calls[0]?.rawPath).toBe(expected);
+      expect(fake.calls[0]?.query).toStrictEqual([['q', 'a b']]);
+    });
+  });
+
   describe('total time budget', () => {
     it.each([
       ['hangs', { type: 'hang' as const }],

@@ -141,15 +141,21 @@ export interface AttemptLimits {
 
 type Phase = 'connect' | 'headers' | 'body';
 
-/** `transport` option of axios: `http(s).request` plus a connect timer on every socket that still has to connect. */
+/** `transport` option of axios: `http(s).request` with our own request target and a connect timer. */
 interface RequestTransport {
   request(options: http.RequestOptions, callback: (response: http.IncomingMessage) => void): http.ClientRequest;
 }
 
-function connectTimingTransport(connectMs: number | undefined, onConnectTimeout: () => void): RequestTransport {
+/**
+ * Sends `target` as the request target exactly as built (axios resolves the URL with WHATWG rules, which turn an
+ * encoded id `%2E%2E` back into a `..` dot-segment), and bounds the connect of every socket that still has to
+ * connect by `connectMs`.
+ */
+function requestTransport(target: string, connectMs: number | undefined, onConnectTimeout: () => void): RequestTransport {
   return {
     request(options, callback) {
-      const request = options.protocol === 'https:' ? https.request(options, callback) : http.request(options, callback);
+      const targeted = { ...options, path: target };
+      const request = options.protocol === 'https:' ? https.request(targeted, callback) : http.request(targeted, callback);
       if (connectMs === undefined || connectMs <= 0) return request;
       request.once('socket', (socket: Socket) => {
         if (!socket.connecting) return;
@@ -171,11 +177,15 @@ function connectTimingTransport(connectMs: number | undefined, onConnectTimeout:
 export class AxiosUpstreamTransport {
   private readonly httpAgent: http.Agent;
   private readonly httpsAgent: https.Agent;
+  /** Path of the base URL (`''` for none), prefixed to every request target. */
+  private readonly basePath: string;
 
   constructor(
     private readonly httpService: HttpService,
     private readonly config: SourceConfig,
   ) {
+    const { pathname } = new URL(config.baseUrl);
+    this.basePath = pathname === '/' ? '' : pathname.replace(/\/$/, '');
     const agentOptions = { keepAlive: true, maxSockets: config.maxConcurrency, maxFreeSockets: config.maxConcurrency };
     this.httpAgent = new http.Agent(agentOptions);
     this.httpsAgent = new https.Agent(agentOptions);
@@ -188,6 +198,7 @@ export class AxiosUpstreamTransport {
    * the connection. `limits.connectMs` defaults to the source's `connectTimeoutMs`.
    */
   async get(request: UpstreamRequest, signal: AbortSignal, budgetMs: number, limits: AttemptLimits = {}): Promise<RawUpstreamResponse> {
+    const target = this.basePath + request.path + encodeQuery(request.query);
     const url = this.config.baseUrl + request.path + encodeQuery(request.query);
     const attempt = new AbortController();
     const timers: NodeJS.Timeout[] = [];
@@ -220,7 +231,7 @@ export class AxiosUpstreamTransport {
           httpAgent: this.httpAgent,
           httpsAgent: this.httpsAgent,
           proxy: false,
-          transport: connectTimingTransport(connectMs, () => {
+          transport: requestTransport(target, connectMs, () => {
             expired ??= { phase: 'connect', ms: connectMs };
             attempt.abort();
           }),
