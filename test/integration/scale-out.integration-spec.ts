@@ -9,6 +9,7 @@ import { usertourFake,type UsertourFakeData, type UsertourFakeUser } from '../..
 import { SANDBOX_TOKENS } from '../../src/sandbox/sample-data.js';
 import { type GatewayProcess, startGatewayProcess } from '../support/gateway-process.js';
 import { type RedisClusterProcess, startRedisCluster } from '../support/redis-cluster.mjs';
+import { freePort } from '../support/redis-server.mjs';
 
 const API_KEY = 'scale-out-caller-key-0123456789';
 const UPSTREAM_LATENCY_MS = 200;
@@ -93,7 +94,12 @@ function fleet() {
     state.dir = mkdtempSync(path.join(tmpdir(), 'pgw-scale-out-'));
     const configFile = path.join(state.dir, 'gateway.yaml');
     writeFileSync(configFile, configYaml(state.upstream.url, redisYaml(`so-${process.pid}-${Date.now().toString(36)}`)));
-    state.gateways = await Promise.all(['A', 'B'].map((name) => startGatewayProcess({ name, configFile })));
+    const ports = [await freePort()];
+    while (ports.length < 2) {
+      const port = await freePort();
+      if (!ports.includes(port)) ports.push(port);
+    }
+    state.gateways = await Promise.all(['A', 'B'].map((name, i) => startGatewayProcess({ name, configFile, port: ports[i]! })));
     // Until Redis is connected, each instance coalesces on its own.
     await waitUntil(async () => (await Promise.all(state.gateways.map(health))).every((status) => status === 'ok'), 10_000, 'both gateways to be ready');
   };

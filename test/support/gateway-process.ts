@@ -33,6 +33,8 @@ export interface GatewayProcessOptions {
   /** The YAML configuration file (`GATEWAY_CONFIG`). */
   configFile: string;
   env?: Record<string, string>;
+  /** Loopback port to listen on; a free one when absent. */
+  port?: number;
   startTimeoutMs?: number;
 }
 
@@ -57,7 +59,7 @@ function tail(text: string): string {
  */
 export async function startGatewayProcess(options: GatewayProcessOptions): Promise<GatewayProcess> {
   if (!existsSync(GATEWAY_MAIN)) throw new Error(`${GATEWAY_MAIN} is missing: run \`npm run build\` first`);
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const child = spawn(process.execPath, [GATEWAY_MAIN], {
     env: { ...process.env, ...options.env, GATEWAY_CONFIG: options.configFile, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'pipe', 'pipe'],
