@@ -21,7 +21,7 @@ function setup() {
   const registry = {
     get: jest.fn((name: string) => {
       if (name !== 'crm') throw new SourceNotFoundError(name);
-      return { source, config: { cache: policy } as SourceConfig } as SourceRuntime;
+      return { source, config: { cache: policy } as SourceConfig, close: () => undefined } as SourceRuntime;
     }),
   } as unknown as SourceRegistry;
   const answer = { cacheStatus: 'profile-gateway; fwd=miss; stored' } as CacheAnswer;
