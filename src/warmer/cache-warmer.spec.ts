@@ -182,8 +182,13 @@ describe('rateLimitResumeAt', () => {
     expect(rateLimitResumeAt(3, 0, 0, now, max)).toBe(now + 3_000);
   });
 
-  it('should wait for the announced reset when it is later than Retry-After', () => {
+  it('should wait for the reset the client saw announced, which is exact where Retry-After is rounded up', () => {
+    expect(rateLimitResumeAt(3, now + 2_100, 0, now, max)).toBe(now + 2_100);
     expect(rateLimitResumeAt(1, now + 45_000, 0, now, max)).toBe(now + 45_000);
+  });
+
+  it('should ignore an announced reset that has passed', () => {
+    expect(rateLimitResumeAt(2, now - 1, 0, now, max)).toBe(now + 2_000);
   });
 
   it('should back off exponentially when the upstream says neither', () => {

@@ -56,16 +56,16 @@ export function isFreshHit(cacheStatus: string): boolean {
 }
 
 /**
- * When to try again after the upstream answered "rate limited": the later of its `Retry-After` and the reset the
- * client saw announced; without either, an exponential backoff on the number of pauses so far. Kept between
- * `MIN_PAUSE_MS` and `maxPauseMs` from now.
+ * When to try again after the upstream answered "rate limited": the reset the source's client saw announced when it
+ * knows one (exact, and already the later of `Retry-After` and `X-RateLimit-Reset`), else `Retry-After` (whole
+ * seconds), else an exponential backoff on the number of pauses so far. Kept between `MIN_PAUSE_MS` and `maxPauseMs`
+ * from now.
  */
 export function rateLimitResumeAt(retryAfterSeconds: number | undefined, announcedUntilMs: number, pausesSoFar: number, nowMs: number, maxPauseMs: number): number {
-  let resumeAt = retryAfterSeconds === undefined ? 0 : nowMs + retryAfterSeconds * 1_000;
-  if (announcedUntilMs > resumeAt) resumeAt = announcedUntilMs;
-  if (retryAfterSeconds === undefined && announcedUntilMs <= nowMs) {
-    resumeAt = nowMs + Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** pausesSoFar);
-  }
+  let resumeAt: number;
+  if (announcedUntilMs > nowMs) resumeAt = announcedUntilMs;
+  else if (retryAfterSeconds !== undefined) resumeAt = nowMs + retryAfterSeconds * 1_000;
+  else resumeAt = nowMs + Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** pausesSoFar);
   return Math.min(nowMs + maxPauseMs, Math.max(nowMs + MIN_PAUSE_MS, resumeAt));
 }
 
