@@ -1,5 +1,5 @@
 import type { RedisConfig } from '../config/config.types.js';
-import { assertRedisUrl, MAX_RECONNECT_DELAY_MS, planRedisClient, reconnectDelayMs,RedisConfigError } from './redis-connection.js';
+import { assertRedisUrl, MAX_RECONNECT_DELAY_MS, planRedisClient, reconnectDelayMs, RedisConfigError } from './redis-connection.js';
 
 const base: RedisConfig = { keyPrefix: 'pgw', commandTimeoutMs: 250 };
 
@@ -50,6 +50,14 @@ describe('planRedisClient', () => {
       ],
       options: { enableOfflineQueue: false, redisOptions: { commandTimeout: 250, enableOfflineQueue: false } },
     });
+  });
+
+  it('should let the cluster subscriber queue its SUBSCRIBE and keep retrying the cluster, never giving up', () => {
+    const plan = planRedisClient({ ...base, cluster: { nodes: [{ host: '10.0.0.1', port: 7000 }] } }, 'subscriber');
+
+    expect(plan).toMatchObject({ mode: 'cluster', options: { enableOfflineQueue: true, redisOptions: { enableOfflineQueue: true, autoResubscribe: true } } });
+    expect(plan.mode === 'cluster' && plan.options.redisOptions).not.toHaveProperty('commandTimeout');
+    expect(plan.mode === 'cluster' && plan.options.clusterRetryStrategy?.(1_000, new Error('down'))).toBe(MAX_RECONNECT_DELAY_MS);
   });
 
   it('should build a sentinel plan with the master name and sentinels', () => {
