@@ -59,7 +59,7 @@ export async function createGatewayApp(config: GatewayConfig, logger: Logger): P
     disableRequestLogging: true,
     genReqId: (req: RawRequestDefaultExpression) => requestIdOf(req),
     // Ids are up to 256 characters, which percent-encode to far more than Fastify's default of 100.
-    maxParamLength: 16_384,
+    routerOptions: { maxParamLength: 16_384 },
     bodyLimit: 16_384,
     // Explicit, so a NODE_OPTIONS --max-http-header-size cannot raise it.
     http: { maxHeaderSize: MAX_HEADER_BYTES },
