@@ -112,7 +112,9 @@ export async function createGatewayApp(config: GatewayConfig, logger: Logger): P
     const source = profileRoute ? (request.params as Record<string, string | undefined>).source : undefined;
     const cacheStatus = reply.getHeader('cache-status');
     const durationMs = Math.round(reply.elapsedTime * 10) / 10;
-    request.log.info(
+    // Probes and scrapes come every few seconds: their successes are logged at debug level only.
+    const routine = reply.statusCode < 400 && (request.routeOptions.url?.startsWith('/health/') === true || request.routeOptions.url === '/metrics');
+    request.log[routine ? 'debug' : 'info'](
       {
         method: request.method,
         url: clip(request.url, 512),

@@ -249,6 +249,15 @@ describe('caller auth, rate limits, input hardening and observability (e2e, real
       });
     });
 
+    it('should log successful probes and scrapes at debug level only', async () => {
+      const requestId = `sec-probe-${randomUUID()}`;
+
+      await call('/health/live', { 'x-request-id': requestId });
+      await call('/metrics', { 'x-request-id': requestId });
+
+      expect(h.logs.filter((l) => l.includes(requestId))).toEqual([]);
+    });
+
     it('should expose metrics that change with traffic and hold no ids or keys', async () => {
       const series = 'gateway_profile_requests_total{source="analytics",key="e2e",outcome="ok",cache="miss"}';
       const valueOf = (text: string, name: string): number => Number(text.split('\n').find((l) => l.startsWith(name + ' '))?.slice(name.length + 1) ?? 0);
