@@ -1,4 +1,4 @@
-import { CACHE_SHAPE_VERSION, invalidationChannel, profileCacheKey } from './cache-keys.js';
+import { CACHE_SHAPE_VERSION, invalidationChannel, profileCacheKey, profileLeaseKey } from './cache-keys.js';
 
 describe('profileCacheKey', () => {
   it('should build prefix, versioned namespace, source, lookup kind and id when the id is plain', () => {
@@ -25,6 +25,15 @@ describe('profileCacheKey', () => {
   it('should carry the shape version so a mapping change never reads old entries', () => {
     expect(CACHE_SHAPE_VERSION).toBe('v1');
     expect(profileCacheKey('p', { source: 's', by: 'id', id: '1' })).toContain(`:profile:${CACHE_SHAPE_VERSION}:`);
+  });
+});
+
+describe('profileLeaseKey', () => {
+  it('should name the lease of a profile apart from its entry, versioned and with the id encoded', () => {
+    const parts = { source: 'crm-usertour', by: 'id', id: 'a:b' } as const;
+
+    expect(profileLeaseKey('pgw', parts)).toBe('pgw:lease:v1:crm-usertour:id:a%3Ab');
+    expect(profileLeaseKey('pgw', parts)).not.toBe(profileCacheKey('pgw', parts));
   });
 });
 
