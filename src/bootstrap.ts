@@ -61,6 +61,9 @@ export async function createGatewayApp(config: GatewayConfig, logger: Logger): P
     // Ids are up to 256 characters, which percent-encode to far more than Fastify's default of 100.
     routerOptions: { maxParamLength: 16_384 },
     bodyLimit: 16_384,
+    // Fastify's defaults, stated: a JSON body with `__proto__` or `constructor.prototype` keys is refused.
+    onProtoPoisoning: 'error',
+    onConstructorPoisoning: 'error',
     // Explicit, so a NODE_OPTIONS --max-http-header-size cannot raise it.
     http: { maxHeaderSize: MAX_HEADER_BYTES },
     // Time allowed to receive a whole request (slow clients); the answer's own time is bounded by the upstream budgets.
