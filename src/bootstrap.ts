@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { FastifyError, FastifyReply, FastifyRequest, RawRequestDefaultExpression } from 'fastify';
+import { type FastifyError, type FastifyReply, type FastifyRequest, LogController, type RawRequestDefaultExpression } from 'fastify';
 import type { Logger } from 'pino';
 
 import { AppModule } from './app.module.js';
@@ -56,7 +56,7 @@ export interface GatewayApp {
 export async function createGatewayApp(config: GatewayConfig, logger: Logger): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
     loggerInstance: logger,
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     genReqId: (req: RawRequestDefaultExpression) => requestIdOf(req),
     // Ids are up to 256 characters, which percent-encode to far more than Fastify's default of 100.
     routerOptions: { maxParamLength: 16_384 },

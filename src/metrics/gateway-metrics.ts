@@ -132,7 +132,7 @@ export class GatewayMetrics {
     });
     this.redisErrors = new Counter({
       name: 'gateway_redis_errors_total',
-      help: 'Redis commands that failed, timed out or were skipped while Redis was down, by operation (get, set, publish, subscribe, ratelimit)',
+      help: 'Redis commands that failed, timed out or were skipped while Redis was down, by operation (get, set, publish, subscribe, lease, ratelimit)',
       labelNames: ['operation'],
       registers,
     });

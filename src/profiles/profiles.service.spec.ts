@@ -21,7 +21,7 @@ function setup() {
   const registry = {
     get: jest.fn((name: string) => {
       if (name !== 'crm') throw new SourceNotFoundError(name);
-      return { source, config: { cache: policy } as SourceConfig, close: () => undefined } as SourceRuntime;
+      return { source, config: { cache: policy, timeoutMs: 2000 } as SourceConfig, close: () => undefined } as SourceRuntime;
     }),
   } as unknown as SourceRegistry;
   const answer = { cacheStatus: 'profile-gateway; fwd=miss; stored' } as CacheAnswer;
@@ -38,7 +38,7 @@ describe(ProfilesService.name, () => {
       const result = await sut.getProfile({ source: 'crm', id: 'u1', by: undefined, directive: 'no-cache', requestId: 'r' });
 
       expect(result).toBe(answer);
-      expect(get).toHaveBeenCalledWith(expect.objectContaining({ key: { source: 'crm', by: 'id', id: 'u1' }, policy, directive: 'no-cache' }));
+      expect(get).toHaveBeenCalledWith(expect.objectContaining({ key: { source: 'crm', by: 'id', id: 'u1' }, policy, directive: 'no-cache', leaseMs: 3000 }));
     });
 
     it('should fetch through the source with the lookup and request id when the cache asks', async () => {

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 
-import type { CacheAnswer, ProfileCache } from '../cache/profile-cache.js';
+import { type CacheAnswer, leaseMsFor, type ProfileCache } from '../cache/profile-cache.js';
 import type { SourceRegistry } from '../sources/source-registry.js';
 import { PROFILE_CACHE, SOURCE_REGISTRY } from '../tokens.js';
 import type { RequestDirective } from './cache-directive.js';
@@ -45,6 +45,7 @@ export class ProfilesService {
       key: { source: source.name, by: lookup.by, id: lookup.id },
       policy: config.cache,
       directive: request.directive,
+      leaseMs: leaseMsFor(config.timeoutMs),
       // The caller's disconnect does not cancel the fetch: other requests may be waiting on it (coalescing).
       fetch: () => source.fetchProfile(lookup, { requestId: request.requestId }),
     });
