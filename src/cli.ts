@@ -14,11 +14,13 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'warm': {
       const interrupt = new AbortController();
-      process.on('SIGINT', () => {
-        // A second Ctrl-C does not wait for the ids in flight.
-        if (interrupt.signal.aborted) process.exit(130);
-        interrupt.abort();
-      });
+      const stop = (signal: 'SIGINT' | 'SIGTERM'): void => {
+        // A second signal does not wait for the ids in flight.
+        if (interrupt.signal.aborted) process.exit(signal === 'SIGTERM' ? 143 : 130);
+        interrupt.abort(signal);
+      };
+      process.on('SIGINT', () => stop('SIGINT'));
+      process.on('SIGTERM', () => stop('SIGTERM'));
       return runWarmCommand(args, { env: process.env, stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, signal: interrupt.signal });
     }
     case '-h':

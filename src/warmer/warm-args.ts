@@ -40,7 +40,7 @@ Options:
   -h, --help           show this help
 
 Exit codes: 0 every id refreshed, skipped or not found upstream; 1 usage or configuration error;
-2 some ids failed (listed); 130 interrupted (SIGINT).
+2 some ids failed (listed); 130 interrupted (SIGINT); 143 stopped (SIGTERM).
 `;
 
 /**

@@ -12,7 +12,7 @@ import { warmIds } from './cache-warmer.js';
 import { IdInputError, type IdList, readIdList } from './id-list.js';
 import { parseWarmArgs, UsageError, WARM_USAGE, type WarmArgs } from './warm-args.js';
 import { createProgress, type ProgressStream } from './warm-progress.js';
-import { EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, exitCodeOf, formatDuration, formatSummary, summaryJson, WarmTally } from './warm-summary.js';
+import { EXIT_INTERRUPTED, EXIT_OK, EXIT_TERMINATED, EXIT_USAGE, exitCodeOf, formatDuration, formatSummary, summaryJson, WarmTally } from './warm-summary.js';
 import { type Clock, systemClock } from './worker-pool.js';
 
 /** The process around the command, injectable for tests. */
@@ -22,7 +22,10 @@ export interface CommandIo {
   stdout: { write(text: string): unknown };
   /** Progress, notes, problems and logs. */
   stderr: ProgressStream;
-  /** Aborted on SIGINT: no new ids, the summary so far, exit code 130. */
+  /**
+   * Aborted on SIGINT or SIGTERM: no new ids, the summary so far, exit code 130 (143 when the abort reason is
+   * `'SIGTERM'`).
+   */
   signal?: AbortSignal;
   clock?: Clock;
   /** Plain progress lines every this many ms (default 2 s). */
@@ -126,7 +129,7 @@ async function warmSource(warm: WarmArgs, config: GatewayConfig, io: CommandIo):
   let interrupted: boolean;
   try {
     if (!(await redisConnected(cache, clock, io.redisConnectTimeoutMs ?? DEFAULT_REDIS_CONNECT_TIMEOUT_MS, io.signal))) {
-      if (io.signal?.aborted) return EXIT_INTERRUPTED;
+      if (io.signal?.aborted) return interruptedExitCode(io.signal);
       throw new SetupError('Redis (cache.redis) is not reachable: nothing would reach the shared cache');
     }
     const runtime = registry.get(sourceConfig.name);
@@ -175,9 +178,13 @@ async function warmSource(warm: WarmArgs, config: GatewayConfig, io: CommandIo):
   }
 
   const summary = tally.snapshot({ source: sourceConfig.name, elapsedMs: clock.now() - startedAt, interrupted, cacheWriteFailures });
-  if (warm.json) io.stdout.write(summaryJson(summary));
-  else io.stdout.write(formatSummary(summary));
-  return exitCodeOf(summary);
+  const code = exitCodeOf(summary, interruptedExitCode(io.signal));
+  io.stdout.write(warm.json ? summaryJson(summary, code) : formatSummary(summary));
+  return code;
+}
+
+function interruptedExitCode(signal: AbortSignal | undefined): number {
+  return signal?.reason === 'SIGTERM' ? EXIT_TERMINATED : EXIT_INTERRUPTED;
 }
 
 /** Waits until both Redis connections are up; false after `timeoutMs` or when `signal` aborts. */

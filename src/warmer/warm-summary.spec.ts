@@ -62,6 +62,11 @@ describe('exitCodeOf', () => {
   it('should be 130 when interrupted, whatever else happened', () => {
     expect(exitCodeOf(tallyOf([['1', 'failed']], 3).snapshot({ ...run, interrupted: true }))).toBe(130);
   });
+
+  it('should be the given code when interrupted by another signal', () => {
+    expect(exitCodeOf(tallyOf([['1', 'refreshed']], 3).snapshot({ ...run, interrupted: true }), 143)).toBe(143);
+    expect(exitCodeOf(tallyOf([['1', 'refreshed']]).snapshot(run), 143)).toBe(0);
+  });
 });
 
 describe('formatSummary', () => {

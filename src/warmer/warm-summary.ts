@@ -106,16 +106,21 @@ export class WarmTally {
   }
 }
 
-/** 130 when interrupted; 2 when any id failed or a refreshed entry did not reach Redis; else 0. */
-export function exitCodeOf(summary: WarmSummary): number {
-  if (summary.interrupted) return EXIT_INTERRUPTED;
+export const EXIT_TERMINATED = 143;
+
+/**
+ * `interruptedCode` when interrupted (130 for SIGINT, 143 for SIGTERM); 2 when any id failed or a refreshed entry
+ * did not reach Redis; else 0.
+ */
+export function exitCodeOf(summary: WarmSummary, interruptedCode = EXIT_INTERRUPTED): number {
+  if (summary.interrupted) return interruptedCode;
   if (summary.counts.failed > 0 || summary.counts.cacheWriteFailures > 0) return EXIT_FAILED;
   return EXIT_OK;
 }
 
 /** `--json`: the summary and its exit code as one line. */
-export function summaryJson(summary: WarmSummary): string {
-  return JSON.stringify({ ...summary, exitCode: exitCodeOf(summary) }) + '\n';
+export function summaryJson(summary: WarmSummary, exitCode = exitCodeOf(summary)): string {
+  return JSON.stringify({ ...summary, exitCode }) + '\n';
 }
 
 /** Failures listed in the text summary; `--json` lists all. */

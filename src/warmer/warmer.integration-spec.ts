@@ -262,13 +262,16 @@ describe('warm command against fake upstreams and Redis', () => {
     expect(ok.filter((s) => s.at >= resetMs)).toHaveLength(2);
   }, 20_000);
 
-  it('should stop starting ids on interrupt, print the summary so far and exit 130', async () => {
+  it.each([
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ])('should stop starting ids on %s, print the summary so far and exit %i', async (signal, exitCode) => {
     const stop = new AbortController();
     const org = orgDirectoryFake({ tokens: [SANDBOX_TOKENS.orgDirectory], users: orgUsers(20) });
     let requests = 0;
     const { fake } = await instrumentedFake((request) => {
       requests += 1;
-      if (requests === 3) stop.abort();
+      if (requests === 3) stop.abort(signal);
       return org(request);
     });
     const config = orgConfig(fake, uniquePrefix());
@@ -276,10 +279,10 @@ describe('warm command against fake upstreams and Redis', () => {
 
     const code = await runWarmCommand(['--source', 'directory', '--ids', '-', '--concurrency', '2', '--json'], io);
 
-    expect(code).toBe(130);
+    expect(code).toBe(exitCode);
     const result = JSON.parse(stdout());
     expect(result.interrupted).toBe(true);
-    expect(result.exitCode).toBe(130);
+    expect(result.exitCode).toBe(exitCode);
     expect(result.counts.refreshed + result.counts.notAttempted).toBe(20);
     expect(result.counts.notAttempted).toBeGreaterThanOrEqual(17);
     expect(stderr()).toContain('warm: interrupted: starting no more ids');
@@ -294,21 +297,24 @@ describe('node dist/cli.js warm', () => {
     spawnSync(process.execPath, [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'ignore' });
   }, 120_000);
 
+  /** Asynchronous (not spawnSync): the fake upstream answers from this process while the command runs. */
+  function runCli(args: string[], configFile: string, stdin: string) {
+    const child = spawn(process.execPath, ['dist/cli.js', ...args], { cwd: ROOT, env: { PATH: process.env.PATH, GATEWAY_CONFIG: configFile } });
+    child.stdin.end(stdin);
+    const output = { stdout: '', stderr: '' };
+    child.stdout.on('data', (chunk: Buffer) => (output.stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output.stderr += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    return { child, output, exited };
+  }
+
   it('should print one JSON object on stdout and exit 2 when an id failed', async () => {
     const { fake } = await instrumentedFake(orgDirectoryFake({ tokens: [SANDBOX_TOKENS.orgDirectory], users: orgUsers() }));
     const config = orgConfig(fake, uniquePrefix());
 
-    // Asynchronous: the fake upstream answers from this process while the command runs.
-    const child = spawn(process.execPath, ['dist/cli.js', 'warm', '--source', 'directory', '--ids', '-', '--json'], {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH, GATEWAY_CONFIG: config },
-    });
-    child.stdin.end('4\n404\nabc\n');
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    const { output, exited } = runCli(['warm', '--source', 'directory', '--ids', '-', '--json'], config, '4\n404\nabc\n');
+    const code = await exited;
+    const { stdout, stderr } = output;
 
     expect({ code, stderr }).toEqual({ code: 2, stderr: expect.stringContaining('warm directory: 3/3') });
     expect(stdout.trimEnd().split('\n')).toHaveLength(1);
@@ -317,5 +323,28 @@ describe('node dist/cli.js warm', () => {
     expect(result.failures).toEqual([{ id: 'abc', code: 'VALIDATION_ERROR', message: expect.stringContaining('positive integer') }]);
     expect(typeof result.elapsedMs).toBe('number');
     expect(fake.calls).toHaveLength(2);
+  }, 30_000);
+
+  it.each([
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const)('should stop on %s, let the ids in flight finish, print the summary so far and exit %i', async (signal, exitCode) => {
+    const { fake } = await instrumentedFake(orgDirectoryFake({ tokens: [SANDBOX_TOKENS.orgDirectory], users: orgUsers(40) }), 100);
+    const config = orgConfig(fake, uniquePrefix());
+    const ids = Array.from({ length: 40 }, (_, i) => String(100 + i)).join('\n');
+
+    const { child, output, exited } = runCli(['warm', '--source', 'directory', '--ids', '-', '--concurrency', '2', '--json'], config, ids);
+    const deadline = Date.now() + 15_000;
+    while (fake.calls.length < 2 && Date.now() < deadline) await sleep(10);
+    child.kill(signal);
+    const code = await exited;
+
+    expect(code).toBe(exitCode);
+    const result = JSON.parse(output.stdout);
+    expect(result).toMatchObject({ interrupted: true, exitCode, failures: [] });
+    expect(result.counts.refreshed).toBeGreaterThanOrEqual(2);
+    expect(result.counts.notAttempted).toBeGreaterThan(0);
+    expect(result.counts.refreshed + result.counts.notAttempted).toBe(40);
+    expect(fake.calls.length).toBe(result.counts.refreshed);
   }, 30_000);
 });

@@ -177,6 +177,23 @@ describe(PauseGate.name, () => {
     expect(clock.now()).toBe(300);
   });
 
+  it('should announce a pause once, again only when it is extended by a second or more, and a later new pause', async () => {
+    const clock = new VirtualClock(0);
+    const onPause = jest.fn<(resumeAtMs: number) => void>();
+    const gate = new PauseGate(clock, () => 0, onPause);
+
+    gate.pauseUntil(1_000);
+    const first = gate.wait();
+    gate.pauseUntil(1_500);
+    await first;
+    gate.pauseUntil(3_000);
+    await gate.wait();
+    gate.pauseUntil(5_000);
+    await gate.wait();
+
+    expect(onPause.mock.calls.map(([at]) => at)).toEqual([1_000, 3_000, 5_000]);
+  });
+
   it('should answer false at once when the signal is already aborted', async () => {
     const clock = new VirtualClock(0);
     const gate = new PauseGate(clock);

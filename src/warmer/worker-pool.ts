@@ -24,18 +24,21 @@ export const systemClock: Clock = {
     }),
 };
 
+/** A pause extended by less than this is not announced again. */
+const ANNOUNCE_STEP_MS = 1_000;
+
 /**
  * Holds every worker of a pool back while a rate limit is spent: until the latest time announced with `pauseUntil`,
  * and until `blockedUntil()` (e.g. the upstream client's own view of the announced limit) when given.
  */
 export class PauseGate {
   private until = 0;
-  private announced = 0;
+  private announced = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly clock: Clock,
     private readonly blockedUntil: () => number = () => 0,
-    /** Called once per new resume time while work is held back. */
+    /** Called when work starts being held back, and again when the pause is extended by a second or more. */
     private readonly onPause: (resumeAtMs: number) => void = () => undefined,
   ) {}
 
@@ -56,7 +59,8 @@ export class PauseGate {
       const resumeAt = this.resumeAt();
       const waitMs = resumeAt - this.clock.now();
       if (waitMs <= 0) return true;
-      if (resumeAt !== this.announced) {
+      // One note per pause: a pause that only moves the end by less than a second is the same pause.
+      if (this.announced < this.clock.now() || resumeAt > this.announced + ANNOUNCE_STEP_MS) {
         this.announced = resumeAt;
         this.onPause(resumeAt);
       }
