@@ -205,6 +205,15 @@ defaults:
       });
     });
 
+    it('should leave the per-attempt header and body bounds unset by default and inherit them when set', () => {
+      const unset = load(MINIMAL);
+      const set = load(`${MINIMAL}defaults:\n  headersTimeout: 800ms\n  bodyTimeout: 1s\n`);
+
+      expect(unset.defaults.headersTimeoutMs).toBeUndefined();
+      expect(unset.defaults.bodyTimeoutMs).toBeUndefined();
+      expect(set.sources[0]).toMatchObject({ headersTimeoutMs: 800, bodyTimeoutMs: 1_000 });
+    });
+
     it('should accept durations as milliseconds and sizes as bytes', () => {
       const config = load(`${MINIMAL}defaults:\n  timeout: 1500\n  maxResponseSize: 4096\n`);
 

@@ -372,6 +372,8 @@ function resolveSettings(base: SourceDefaults, raw: Raw): SourceDefaults {
     timeoutMs: ms(raw.timeout, base.timeoutMs),
     retries: int(raw.retries, base.retries),
     connectTimeoutMs: ms(raw.connectTimeout, base.connectTimeoutMs),
+    headersTimeoutMs: raw.headersTimeout === undefined ? base.headersTimeoutMs : parseDuration(raw.headersTimeout),
+    bodyTimeoutMs: raw.bodyTimeout === undefined ? base.bodyTimeoutMs : parseDuration(raw.bodyTimeout),
     maxResponseBytes: raw.maxResponseSize === undefined ? base.maxResponseBytes : parseByteSize(raw.maxResponseSize),
     maxConcurrency: int(raw.maxConcurrency, base.maxConcurrency),
     maxQueue: int(raw.maxQueue, base.maxQueue),

@@ -161,6 +161,8 @@ export class SourceSettingsSchema {
   @Present() @IsDuration(1, MAX_TIMER_MS) timeout?: unknown;
   @Present() @IsIntegerIn(0, 10) retries?: unknown;
   @Present() @IsDuration(1, MAX_TIMER_MS) connectTimeout?: unknown;
+  @Present() @IsDuration(1, MAX_TIMER_MS) headersTimeout?: unknown;
+  @Present() @IsDuration(1, MAX_TIMER_MS) bodyTimeout?: unknown;
   @Present() @IsByteSize(1, MAX_RESPONSE_SIZE_LIMIT) maxResponseSize?: unknown;
   @Present() @IsIntegerIn(1, 10_000) maxConcurrency?: unknown;
   @Present() @IsIntegerIn(0, 100_000) maxQueue?: unknown;
@@ -192,6 +194,8 @@ export const SOURCE_KEYS: readonly string[] = [
   'timeout',
   'retries',
   'connectTimeout',
+  'headersTimeout',
+  'bodyTimeout',
   'maxResponseSize',
   'maxConcurrency',
   'maxQueue',

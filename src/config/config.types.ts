@@ -22,6 +22,10 @@ export interface SourceDefaults {
   retries: number;
   /** Per-attempt connect bound (inside the total budget). */
   connectTimeoutMs: number;
+  /** Per-attempt bound from request sent to response headers; unset = only the total budget. */
+  headersTimeoutMs?: number;
+  /** Per-attempt bound from response headers to the end of the body; unset = only the total budget. */
+  bodyTimeoutMs?: number;
   /** Largest upstream body accepted, in bytes. */
   maxResponseBytes: number;
   /** Most upstream calls in flight at once for this source (bulkhead). */

@@ -316,5 +316,6 @@ export function createUpstreamHttp(
   options: ResilienceOptions = {},
 ): ResilientUpstreamHttp {
   const transport = new AxiosUpstreamTransport(httpService, config);
-  return new ResilientUpstreamHttp(config, transport, (response, notFound, nowMs) => classifyResponse(config.name, response, notFound, nowMs), observer, options);
+  const bounds: ResilienceOptions = { headersTimeoutMs: config.headersTimeoutMs, bodyTimeoutMs: config.bodyTimeoutMs, ...options };
+  return new ResilientUpstreamHttp(config, transport, (response, notFound, nowMs) => classifyResponse(config.name, response, notFound, nowMs), observer, bounds);
 }
