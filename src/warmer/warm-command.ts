@@ -170,7 +170,8 @@ async function warmSource(warm: WarmArgs, config: GatewayConfig, io: CommandIo):
       io.signal?.removeEventListener('abort', onInterrupt);
       progress.stop(tally);
     }
-    interrupted = io.signal?.aborted === true;
+    // A signal that arrives once every id is done interrupts nothing.
+    interrupted = io.signal?.aborted === true && tally.done < tally.total;
   } finally {
     // The cache first: it waits for the Redis writes still pending, then closes its connections.
     await cache.close();
