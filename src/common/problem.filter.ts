@@ -2,7 +2,7 @@ import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException } from '
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
 import { DomainError, ValidationError } from '../profiles/profile.errors.js';
-import { PROBLEM_CONTENT_TYPE, problem, type Problem, STATUS_OF, type TransportCode } from './problem.js';
+import { type Problem, problem, PROBLEM_CONTENT_TYPE, STATUS_OF, type TransportCode } from './problem.js';
 
 function transportCode(status: number): TransportCode {
   switch (status) {

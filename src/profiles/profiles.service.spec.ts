@@ -2,7 +2,7 @@ import { jest } from '@jest/globals';
 
 import type { CacheAnswer, CacheLookup, ProfileCache } from '../cache/profile-cache.js';
 import type { SourceConfig } from '../config/config.types.js';
-import type { SourceRegistry, SourceRuntime } from '../sources/source-registry.js';
+import type { SourceRegistry } from '../sources/source-registry.js';
 import { LookupNotSupportedError, NotCachedError, SourceNotFoundError, ValidationError } from './profile.errors.js';
 import type { ProfileSource } from './profile-source.port.js';
 import { ProfilesService } from './profiles.service.js';
@@ -21,7 +21,7 @@ function setup() {
   const registry = {
     get: jest.fn((name: string) => {
       if (name !== 'crm') throw new SourceNotFoundError(name);
-      return { source, config: { cache: policy, timeoutMs: 2000 } as SourceConfig, close: () => undefined } as SourceRuntime;
+      return { source, config: { cache: policy, timeoutMs: 2000 } as SourceConfig, close: () => undefined };
     }),
   } as unknown as SourceRegistry;
   const answer = { cacheStatus: 'profile-gateway; fwd=miss; stored' } as CacheAnswer;

@@ -2,8 +2,8 @@ import type { HttpService } from '@nestjs/axios';
 
 import type { GatewayConfig, SourceConfig } from '../config/config.types.js';
 import type { AdapterKind } from '../profiles/adapter-kind.js';
-import type { ProfileSource, ProfileSourceFactory } from '../profiles/profile-source.port.js';
 import { SourceNotFoundError } from '../profiles/profile.errors.js';
+import type { ProfileSource, ProfileSourceFactory } from '../profiles/profile-source.port.js';
 import { orgDirectorySourceFactory } from './org-directory/org-directory.source.js';
 import { scalepadAmmSourceFactory } from './scalepad-amm/scalepad-amm.source.js';
 import { createUpstreamHttp, type UpstreamObserver } from './shared/upstream-http.js';
