@@ -1,7 +1,7 @@
 import type { Cluster, Redis } from 'ioredis';
 import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 
-import { createRedisClient, planRedisClient } from '../cache/redis-connection.js';
+import { createRedisClient, planRedisClient, quitRedis } from '../cache/redis-connection.js';
 import type { ApiKeyConfig, RedisConfig } from '../config/config.types.js';
 
 /** The state of one key's budget after a request was counted (the `RateLimit-*` response headers). */
@@ -135,24 +135,7 @@ export class KeyRateLimiter {
 
   /** Closes the Redis connection (politely when it is up, at once otherwise; at most one second). */
   async close(): Promise<void> {
-    const client = this.client;
-    if (!client || client.status === 'end') return;
-    if (client.status !== 'ready') {
-      client.disconnect();
-      return;
-    }
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, 1_000);
-    });
-    try {
-      await Promise.race([client.quit().then(() => undefined), timeout]);
-    } catch {
-      // Closing anyway.
-    } finally {
-      clearTimeout(timer);
-      client.disconnect();
-    }
+    if (this.client) await quitRedis(this.client);
   }
 
   private redisFailed(options: KeyRateLimiterOptions): void {

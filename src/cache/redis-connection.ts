@@ -101,3 +101,24 @@ export function createRedisClient(plan: RedisClientPlan): Redis | Cluster {
       return new Redis(plan.url, plan.options);
   }
 }
+
+/** Closes a connection politely when it is up, at once otherwise; never waits more than a second. */
+export async function quitRedis(client: Redis | Cluster): Promise<void> {
+  if (client.status === 'end') return;
+  if (client.status !== 'ready') {
+    client.disconnect();
+    return;
+  }
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, 1_000);
+  });
+  try {
+    await Promise.race([client.quit().then(() => undefined), timeout]);
+  } catch {
+    // Closing anyway.
+  } finally {
+    clearTimeout(timer);
+    client.disconnect();
+  }
+}

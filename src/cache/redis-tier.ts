@@ -1,6 +1,8 @@
 import type { Cluster, Redis } from 'ioredis';
 import secureJson from 'secure-json-parse';
 
+import { quitRedis } from './redis-connection.js';
+
 /**
  * Redis operations the cache reports to its observer when they fail or are skipped while Redis is down
  * (`lease`: taking, checking or releasing the lease of a cross-instance upstream call).
@@ -190,7 +192,7 @@ export class RedisTier implements SharedTier {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await Promise.all([quit(this.options.command), quit(this.options.subscriber)]);
+    await Promise.all([quitRedis(this.options.command), quitRedis(this.options.subscriber)]);
   }
 
   private commandReady(op: RedisOperation): boolean {
@@ -234,26 +236,5 @@ export class RedisTier implements SharedTier {
     if (last !== undefined && now - last < this.warnEveryMs) return;
     this.lastWarnAt.set(topic, now);
     this.options.logger?.warn(obj, msg);
-  }
-}
-
-/** Closes a connection politely when it is up, at once otherwise; never waits more than a second. */
-async function quit(client: Redis | Cluster): Promise<void> {
-  if (client.status === 'end') return;
-  if (client.status !== 'ready') {
-    client.disconnect();
-    return;
-  }
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<void>((resolve) => {
-    timer = setTimeout(resolve, 1_000);
-  });
-  try {
-    await Promise.race([client.quit().then(() => undefined), timeout]);
-  } catch {
-    // Closing anyway.
-  } finally {
-    clearTimeout(timer);
-    client.disconnect();
   }
 }
