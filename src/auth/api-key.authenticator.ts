@@ -51,7 +51,7 @@ export class ApiKeyAuthenticator {
       // Every key is compared, also after a match.
       if (timingSafeEqual(digest, key.digest) && match === undefined) match = key.config;
     }
-    if (match === undefined) throw new UnauthorizedError('The gateway API key is not valid');
+    if (match === undefined) throw new UnauthorizedError('The gateway API key is not valid', true);
     return match;
   }
 

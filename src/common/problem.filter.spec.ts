@@ -40,7 +40,8 @@ describe('toProblem', () => {
   });
 
   it('should send WWW-Authenticate with UNAUTHORIZED and Retry-After with RATE_LIMITED', () => {
-    expect(toProblem(new UnauthorizedError(), 'r').headers['www-authenticate']).toMatch(/^Bearer /);
+    expect(toProblem(new UnauthorizedError(), 'r').headers['www-authenticate']).toBe('Bearer realm="profile-gateway"');
+    expect(toProblem(new UnauthorizedError('bad key', true), 'r').headers['www-authenticate']).toBe('Bearer realm="profile-gateway", error="invalid_token"');
     expect(toProblem(new RateLimitedError(2.2), 'r').headers['retry-after']).toBe('3');
   });
 

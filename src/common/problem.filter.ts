@@ -1,7 +1,7 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
-import { DomainError, ValidationError } from '../profiles/profile.errors.js';
+import { DomainError, UnauthorizedError, ValidationError } from '../profiles/profile.errors.js';
 import { type Problem, problem, PROBLEM_CONTENT_TYPE, STATUS_OF, type TransportCode } from './problem.js';
 
 function transportCode(status: number): TransportCode {
@@ -23,7 +23,9 @@ export function toProblem(error: unknown, requestId: string): { body: Problem; h
   if (error instanceof DomainError) {
     const status = STATUS_OF[error.code];
     if (error.retryAfterSeconds !== undefined) headers['retry-after'] = String(Math.max(1, Math.ceil(error.retryAfterSeconds)));
-    if (error.code === 'UNAUTHORIZED') headers['www-authenticate'] = 'Bearer realm="profile-gateway"';
+    if (error instanceof UnauthorizedError) {
+      headers['www-authenticate'] = error.invalidToken ? 'Bearer realm="profile-gateway", error="invalid_token"' : 'Bearer realm="profile-gateway"';
+    }
     const errors = error instanceof ValidationError ? error.errors : undefined;
     return { body: problem(status, error.code, error.message, requestId, { source: error.source, errors }), headers };
   }

@@ -61,7 +61,14 @@ export class LookupNotSupportedError extends DomainError {
 
 export class UnauthorizedError extends DomainError {
   readonly code = 'UNAUTHORIZED';
-  constructor(message = 'A valid gateway API key is required') {
+  /**
+   * @param invalidToken a key was presented but is not valid (RFC 6750 `error="invalid_token"`), as opposed to no
+   *   usable credentials at all
+   */
+  constructor(
+    message = 'A valid gateway API key is required',
+    readonly invalidToken = false,
+  ) {
     super(message);
   }
 }

@@ -133,7 +133,8 @@ describe('caller auth, rate limits, input hardening and observability (e2e, real
       const basic = await call(`/profiles/analytics/${VEMETRIC_USER}`, { authorization: `Basic ${Buffer.from(`${TEST_API_KEY}:`).toString('base64')}` });
 
       expect([unknown.status, basic.status]).toEqual([401, 401]);
-      expect(unknown.headers.get('www-authenticate')).toMatch(/^Bearer /);
+      expect(unknown.headers.get('www-authenticate')).toBe('Bearer realm="profile-gateway", error="invalid_token"');
+      expect(basic.headers.get('www-authenticate')).toBe('Bearer realm="profile-gateway"');
       expect(upstreamCalls()).toBe(0);
     });
 
