@@ -11,7 +11,7 @@ import {
   vemetricNoEvents,
   vemetricNonStringEmail,
 } from './__fixtures__/vemetric.fixtures.js';
-import { mapVemetricUser, VEMETRIC_UNSUPPORTED_FIELDS } from './vemetric.mapper.js';
+import { countryCode, mapVemetricUser, VEMETRIC_UNSUPPORTED_FIELDS } from './vemetric.mapper.js';
 import { vemetricUserResponseSchema } from './vemetric.types.js';
 
 const context: MapContext = { source: 'product-analytics', fetchedAt: '2026-11-22T10:00:00.000Z' };
@@ -254,5 +254,19 @@ describe('vemetricUserResponseSchema', () => {
     ['a numeric displayName', withUser({ displayName: 5 })],
   ])('should reject %s', (_case, body) => {
     expect(() => parseUpstreamBody(vemetricUserResponseSchema, body)).toThrow(UpstreamBodyError);
+  });
+});
+
+describe('countryCode', () => {
+  it.each([
+    ['US', 'US'],
+    ['de', 'DE'],
+    [' nl ', 'NL'],
+    ['\u0000\u0000', null],
+    ['', null],
+    [null, null],
+    [undefined, null],
+  ])('should normalize %p to %p', (input, expected) => {
+    expect(countryCode(input)).toBe(expected);
   });
 });

@@ -18,6 +18,17 @@ export const VEMETRIC_UNSUPPORTED_FIELDS: readonly CanonicalField[] = [
   'updatedAt',
 ];
 
+/**
+ * The canonical country is ISO 3166-1 alpha-2 in upper case. Vemetric stores alpha-2 already; the case is normalized,
+ * and NUL padding or blanks (a FixedString(2) column) count as unknown, as the upstream itself does.
+ */
+export function countryCode(value: string | null | undefined): string | null {
+  if (typeof value !== 'string') return null;
+  // eslint-disable-next-line no-control-regex
+  const trimmed = value.replace(/\u0000/g, '').trim();
+  return trimmed.length === 0 ? null : trimmed.toUpperCase();
+}
+
 /** Maps a Vemetric user into the canonical profile. Pure; the id stays a string (it exceeds 2^53). */
 export function mapVemetricUser(body: VemetricUserResponse, context: MapContext): CanonicalProfile {
   const { user } = body;
@@ -35,7 +46,7 @@ export function mapVemetricUser(body: VemetricUserResponse, context: MapContext)
     phone: null,
     phoneVerified: null,
     avatarUrl: user.avatarUrl ?? null,
-    country: user.country ?? null,
+    country: countryCode(user.country),
     city: user.city ?? null,
     anonymous: user.anonymous,
     roles: [],
