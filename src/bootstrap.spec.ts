@@ -2,7 +2,7 @@ import { jest } from '@jest/globals';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Logger } from 'pino';
 
-import { installGracefulShutdown, problemCodeOf, requestIdOf } from './bootstrap.js';
+import { installGracefulShutdown, requestIdOf } from './bootstrap.js';
 
 describe('requestIdOf', () => {
   it('should keep a well-formed caller request id', () => {
@@ -11,21 +11,6 @@ describe('requestIdOf', () => {
 
   it.each([[undefined], [''], ['has space'], ['x'.repeat(129)], ['bad\u0000id']])('should generate a UUID instead of %p', (value) => {
     expect(requestIdOf({ headers: { 'x-request-id': value } })).toMatch(/^[0-9a-f-]{36}$/);
-  });
-});
-
-describe('problemCodeOf', () => {
-  it('should read the code of a problem body', () => {
-    expect(problemCodeOf('application/problem+json; charset=utf-8', '{"status":404,"code":"PROFILE_NOT_FOUND"}')).toBe('PROFILE_NOT_FOUND');
-  });
-
-  it.each([
-    ['application/json', '{"code":"X"}'],
-    ['application/problem+json', 'not json'],
-    ['application/problem+json', undefined],
-    [undefined, '{"code":"X"}'],
-  ])('should find no code for content type %p and payload %p', (contentType, payload) => {
-    expect(problemCodeOf(contentType, payload)).toBeUndefined();
   });
 });
 

@@ -6,7 +6,7 @@ import { type FastifyError, type FastifyReply, type FastifyRequest, LogControlle
 import type { Logger } from 'pino';
 
 import { AppModule } from './app.module.js';
-import { problem,PROBLEM_CONTENT_TYPE } from './common/problem.js';
+import { problem, PROBLEM_CONTENT_TYPE } from './common/problem.js';
 import type { GatewayConfig } from './config/config.types.js';
 import { PinoNestLogger } from './logger.js';
 import { GatewayMetrics } from './metrics/gateway-metrics.js';
@@ -25,18 +25,6 @@ export const MAX_HEADER_BYTES = 16_384;
 export function requestIdOf(request: { headers: Record<string, string | string[] | undefined> }): string {
   const header = request.headers['x-request-id'];
   return typeof header === 'string' && REQUEST_ID.test(header) ? header : randomUUID();
-}
-
-/** The `code` of a problem+json body, if it is one. */
-export function problemCodeOf(contentType: unknown, payload: unknown): string | undefined {
-  if (typeof payload !== 'string' || typeof contentType !== 'string' || !contentType.startsWith(PROBLEM_CONTENT_TYPE)) return undefined;
-  if (payload.length > 65_536) return undefined;
-  try {
-    const code = (JSON.parse(payload) as { code?: unknown }).code;
-    return typeof code === 'string' ? code : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 function clip(value: string, max: number): string {
@@ -72,11 +60,13 @@ export async function createGatewayApp(config: GatewayConfig, logger: Logger): P
     forceCloseConnections: 'idle',
     frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
       const status = typeof error.statusCode === 'number' && error.statusCode < 500 ? error.statusCode : 400;
+      const code = status === 413 ? 'PAYLOAD_TOO_LARGE' : 'BAD_REQUEST';
+      if (request.facts) request.facts.problemCode = code;
       void reply
         .status(status)
         .header('x-request-id', String(request.id))
         .type(PROBLEM_CONTENT_TYPE)
-        .send(problem(status, status === 413 ? 'PAYLOAD_TOO_LARGE' : 'BAD_REQUEST', 'Malformed request URL or headers', String(request.id)));
+        .send(problem(status, code, 'Malformed request URL or headers', String(request.id)));
     },
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot({ config, logger }), adapter, {
@@ -102,11 +92,6 @@ export async function createGatewayApp(config: GatewayConfig, logger: Logger): P
   fastify.addHook('onSend', (request, reply, payload, done) => {
     // A keep-alive connection whose request finishes during shutdown is closed after the answer.
     if (closing) void reply.header('connection', 'close');
-    const facts = request.facts;
-    if (facts && reply.statusCode >= 400) {
-      const code = problemCodeOf(reply.getHeader('content-type'), payload);
-      if (code !== undefined) facts.problemCode = code;
-    }
     done(null, payload);
   });
   fastify.addHook('onResponse', (request, reply, done) => {

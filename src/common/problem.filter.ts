@@ -48,6 +48,8 @@ export class ProblemFilter implements ExceptionFilter {
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
     const { body, headers } = toProblem(error, String(request.id));
+    // For the request log line and the request metrics.
+    if (request.facts) request.facts.problemCode = body.code;
     if (body.status >= 500 && body.code === 'INTERNAL_ERROR') {
       request.log.error({ err: error }, 'unhandled error');
     }

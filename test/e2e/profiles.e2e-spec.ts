@@ -349,6 +349,10 @@ describe('GET /profiles/:source/:id (e2e, real sockets)', () => {
 
       expect(res.status).toBe(404);
       expect(res.body).toMatchObject({ code: 'PROFILE_NOT_FOUND', source: 'crm', detail: 'No profile ghost in source crm' });
+      const logLine = h.logs.map((line) => JSON.parse(line) as Record<string, unknown>).find((line) => line.reqId === res.body.requestId && line.msg === 'request completed');
+      expect(logLine).toMatchObject({ status: 404, source: 'crm', code: 'PROFILE_NOT_FOUND', upstreamStatus: 404, upstreamAttempts: 1 });
+      const metrics = await h.get('/metrics');
+      expect(metrics.text).toMatch(/gateway_profile_requests_total\{source="crm",key="e2e",outcome="PROFILE_NOT_FOUND",cache="[a-z-]+"\} 1/);
     });
 
     it.each([
