@@ -1,8 +1,9 @@
 import { jest } from '@jest/globals';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyError } from 'fastify';
 import type { Logger } from 'pino';
 
-import { installGracefulShutdown, requestIdOf } from './bootstrap.js';
+import { frameworkProblem, installGracefulShutdown, requestIdOf } from './bootstrap.js';
 
 describe('requestIdOf', () => {
   it('should keep a well-formed caller request id', () => {
@@ -11,6 +12,22 @@ describe('requestIdOf', () => {
 
   it.each([[undefined], [''], ['has space'], ['x'.repeat(129)], ['bad\u0000id']])('should generate a UUID instead of %p', (value) => {
     expect(requestIdOf({ headers: { 'x-request-id': value } })).toMatch(/^[0-9a-f-]{36}$/);
+  });
+});
+
+describe('frameworkProblem', () => {
+  const fastifyError = (code: string, statusCode?: number): FastifyError => Object.assign(new Error(code), { code, statusCode });
+
+  it('should report malformed percent-encoding as a validation error', () => {
+    const { status, body } = frameworkProblem(fastifyError('FST_ERR_BAD_URL', 400), 'r1');
+
+    expect(status).toBe(400);
+    expect(body).toMatchObject({ code: 'VALIDATION_ERROR', requestId: 'r1', errors: [{ field: 'url' }] });
+  });
+
+  it('should keep a 4xx status of other framework errors and never answer 5xx', () => {
+    expect(frameworkProblem(fastifyError('FST_ERR_CTP_BODY_TOO_LARGE', 413), 'r').body).toMatchObject({ status: 413, code: 'PAYLOAD_TOO_LARGE' });
+    expect(frameworkProblem(fastifyError('FST_ERR_SOMETHING', 500), 'r').body).toMatchObject({ status: 400, code: 'BAD_REQUEST' });
   });
 });
 

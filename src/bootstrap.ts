@@ -6,7 +6,7 @@ import { type FastifyError, type FastifyReply, type FastifyRequest, LogControlle
 import type { Logger } from 'pino';
 
 import { AppModule } from './app.module.js';
-import { problem, PROBLEM_CONTENT_TYPE } from './common/problem.js';
+import { type Problem, problem, PROBLEM_CONTENT_TYPE } from './common/problem.js';
 import type { GatewayConfig } from './config/config.types.js';
 import { PinoNestLogger } from './logger.js';
 import { GatewayMetrics } from './metrics/gateway-metrics.js';
@@ -25,6 +25,20 @@ export const MAX_HEADER_BYTES = 16_384;
 export function requestIdOf(request: { headers: Record<string, string | string[] | undefined> }): string {
   const header = request.headers['x-request-id'];
   return typeof header === 'string' && REQUEST_ID.test(header) ? header : randomUUID();
+}
+
+/**
+ * Errors Fastify raises before routing. A URL whose percent-encoding is malformed (`%E0%A4%A`) carries an unreadable
+ * `:source` or `:id`: the caller's input, so `VALIDATION_ERROR` like any other bad id.
+ */
+export function frameworkProblem(error: FastifyError, requestId: string): { status: number; body: Problem } {
+  if (error.code === 'FST_ERR_BAD_URL') {
+    const errors = [{ field: 'url', message: 'malformed percent-encoding' }];
+    return { status: 400, body: problem(400, 'VALIDATION_ERROR', 'The request URL has malformed percent-encoding', requestId, { errors }) };
+  }
+  const status = typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 400;
+  const code = status === 413 ? 'PAYLOAD_TOO_LARGE' : 'BAD_REQUEST';
+  return { status, body: problem(status, code, 'Malformed request', requestId) };
 }
 
 function clip(value: string, max: number): string {
@@ -59,14 +73,9 @@ export async function createGatewayApp(config: GatewayConfig, logger: Logger): P
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
-      const status = typeof error.statusCode === 'number' && error.statusCode < 500 ? error.statusCode : 400;
-      const code = status === 413 ? 'PAYLOAD_TOO_LARGE' : 'BAD_REQUEST';
-      if (request.facts) request.facts.problemCode = code;
-      void reply
-        .status(status)
-        .header('x-request-id', String(request.id))
-        .type(PROBLEM_CONTENT_TYPE)
-        .send(problem(status, code, 'Malformed request URL or headers', String(request.id)));
+      const { status, body } = frameworkProblem(error, String(request.id));
+      if (request.facts) request.facts.problemCode = body.code;
+      void reply.status(status).header('x-request-id', String(request.id)).type(PROBLEM_CONTENT_TYPE).send(body);
     },
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot({ config, logger }), adapter, {

@@ -297,6 +297,14 @@ describe('GET /profiles/:source/:id (e2e, real sockets)', () => {
     });
   });
 
+  it('should answer a malformed percent-encoding with 400 VALIDATION_ERROR', async () => {
+    const res = await rawGet(h.url + '/profiles/crm/%E0%A4%A');
+
+    expect(res.status).toBe(400);
+    expect(JSON.parse(res.text)).toMatchObject({ code: 'VALIDATION_ERROR', errors: [{ field: 'url' }] });
+    expect(h.fakes.usertour!.calls).toHaveLength(0);
+  });
+
   describe('query parameters', () => {
     it('should add the upstream body exactly as received with include=raw', async () => {
       const res = await h.get('/profiles/agents/a1d97031-04e2-4907-a249-093f7436207b?include=raw');
