@@ -1,5 +1,5 @@
 // Helpers of the benchmark: options, statistics, /proc readers, a timed HTTP client and child processes.
-import { fork, spawn } from 'node:child_process';
+import { fork, spawn, spawnSync } from 'node:child_process';
 import { openSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
@@ -167,8 +167,8 @@ export function timedGet(url, { headers = {}, agent } = {}) {
 }
 
 /** A forked Node child with a request/reply protocol over IPC (`{ seq }` matched). */
-export async function forkWorker(modulePath, env = {}) {
-  const child = fork(modulePath, [], { env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+export async function forkWorker(modulePath, env = {}, execPath = process.execPath) {
+  const child = fork(modulePath, [], { env: { ...process.env, ...env }, execPath, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const pending = new Map();
   let seq = 0;
   const ready = new Promise((resolve, reject) => {
@@ -209,13 +209,18 @@ export function stopChild(child, how = 'SIGTERM') {
   });
 }
 
+/** `node --version` of a Node binary. */
+export function nodeVersionOf(node) {
+  return spawnSync(node, ['--version'], { encoding: 'utf8' }).stdout.trim();
+}
+
 /**
  * Starts `node [nodeArgs] dist/main.js` with GATEWAY_CONFIG, PORT and HOST set; its log lines (stdout) go to
  * `logPath`. Resolves once it answers HTTP.
  */
-export async function spawnGateway({ root, configPath, port, env, logPath, nodeArgs = [] }) {
+export async function spawnGateway({ root, configPath, port, env, logPath, nodeArgs = [], node = process.execPath }) {
   const out = openSync(logPath, 'a');
-  const child = spawn(process.execPath, [...nodeArgs, 'dist/main.js'], {
+  const child = spawn(node, [...nodeArgs, 'dist/main.js'], {
     cwd: root,
     env: { ...process.env, ...env, GATEWAY_CONFIG: configPath, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', out, 'pipe'],

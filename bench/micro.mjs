@@ -3,8 +3,9 @@
 // same cores): serializing the profile, the request log line (as configured, and variants), request ids,
 // cache keys, the LRU lookup, decoding a Redis entry, and the heap cost of a memory-tier entry.
 // Usage: npm run build && node bench/micro.mjs   (re-runs itself with --expose-gc for the heap measurements)
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { spawnSync } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 
@@ -15,6 +16,7 @@ import { decodeEntry, encodeEntry } from '../dist/cache/cache-entry.js';
 import { profileCacheKey } from '../dist/cache/cache-keys.js';
 import { profileEtag } from '../dist/cache/etag.js';
 import { createLogger } from '../dist/logger.js';
+import { GatewayMetrics } from '../dist/metrics/gateway-metrics.js';
 import { usertourFake } from '../dist/sandbox/fakes/usertour.fake.js';
 import { mapUsertourUser } from '../dist/sources/usertour/usertour.mapper.js';
 import { BENCH_USERTOUR_TOKEN, benchUser } from './lib.mjs';
@@ -46,6 +48,32 @@ function measure(name, fn) {
   process.stdout.write(`${(ns / 1000).toFixed(2).padStart(8)} µs  ${name}\n`);
 }
 const results = [];
+
+/** Median ns per awaited call, as `measure`. */
+async function measureAsync(name, fn) {
+  const batch = 1000;
+  const started = performance.now();
+  while (performance.now() - started < 200) for (let i = 0; i < batch; i++) sink += await fn(i);
+  const rounds = [];
+  for (let round = 0; round < 7; round++) {
+    let calls = 0;
+    const t0 = performance.now();
+    while (performance.now() - t0 < 200) {
+      for (let i = 0; i < batch; i++) sink += await fn(i);
+      calls += batch;
+    }
+    rounds.push(((performance.now() - t0) * 1e6) / calls);
+  }
+  rounds.sort((a, b) => a - b);
+  results.push({ name, usPerCall: Math.round(rounds[3] / 10) / 100 });
+  process.stdout.write(`${(rounds[3] / 1000).toFixed(2).padStart(8)} µs  ${name}\n`);
+}
+
+/** Ten nested awaits, about what a hit goes through between the route handler and the cache. */
+async function awaitChain(depth) {
+  if (depth === 0) return 1;
+  return (await awaitChain(depth - 1)) + 0;
+}
 
 // The bench profile: the fake's body for one user, mapped as the gateway maps it.
 const response = usertourFake({ tokens: [BENCH_USERTOUR_TOKEN], users: [benchUser('bench-hot')] })({
@@ -126,6 +154,27 @@ measure(`decodeEntry(): every Redis hit (${Buffer.byteLength(encoded)} B, secure
 measure('JSON.parse of the same text (no prototype-poisoning scan)', () => JSON.parse(encoded) !== null);
 measure('encodeEntry(): every store', () => encodeEntry(entry).length);
 measure('profileEtag(): every store (stable JSON + SHA-256)', () => profileEtag(profile).length);
+
+// Caller authentication: the presented key is hashed on every request.
+const presentedKey = `bench-${'0'.repeat(32)}`;
+measure('createHash(sha256) of the presented API key: auth, every request', () => createHash('sha256').update(presentedKey, 'utf8').digest().length);
+
+// Metrics of one answered hit.
+const metrics = new GatewayMetrics({ sourceNames: ['crm-usertour'], defaultMetrics: false });
+const observer = metrics.cacheObserver();
+measure('metrics: recordProfileRequest() (labelled counter + histogram)', () => {
+  metrics.recordProfileRequest({ source: 'crm-usertour', keyName: 'bench-caller', status: 200, cacheStatus: 'profile-gateway; hit; ttl=3599', durationMs: 0.4 });
+  return true;
+});
+measure('metrics: cache observer onOutcome(hit)', () => {
+  observer.onOutcome('crm-usertour', 'hit', false);
+  return true;
+});
+
+// Promise cost with an AsyncLocalStorage in use (the request facts): before any run() in this process, then inside one.
+await measureAsync('10 nested awaits, no AsyncLocalStorage enabled', () => awaitChain(10));
+const storage = new AsyncLocalStorage();
+await storage.run({ upstreamAttempts: 0 }, () => measureAsync(`10 nested awaits inside AsyncLocalStorage.run() (Node ${process.version})`, () => awaitChain(10)));
 
 // Heap per memory-tier entry: decoded objects (profile + raw) as today, or the serialized texts.
 function heapPerItem(make) {

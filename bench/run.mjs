@@ -23,6 +23,7 @@ import {
   latencyStats,
   loadAverage,
   machineInfo,
+  nodeVersionOf,
   parseArgs,
   processCpuMs,
   processMemoryMb,
@@ -50,6 +51,8 @@ const DEFAULTS = {
   profile: false,
   rateLimit: false,
   logFile: '/dev/null',
+  node: process.execPath,
+  gatewayNodeOptions: '',
   out: path.join(BENCH_DIR, 'results'),
   help: false,
 };
@@ -66,9 +69,13 @@ const HELP = `npm run bench -- [options]
   --hot-ids N           ids cached before the Redis-hit and mixed cases (default ${DEFAULTS.hotIds})
   --miss-ratio R        share of never-seen ids in the mixed workload (default ${DEFAULTS.missRatio})
   --cases LIST          comma-separated subset of: ${ALL_CASES.join(', ')}
-  --profile             also run the memory-tier-hit case against a gateway started with --cpu-prof and summarise it
+  --profile             also run the memory-tier-hit case and a cold-miss workload against gateways started with
+                        --cpu-prof, and summarise both profiles (top self time, time by origin)
   --rate-limit          give the caller key a (never reached) rate limit, so the limiter runs on every request
   --log-file PATH       where the gateway's JSON log lines go (default /dev/null)
+  --gateway-node-options "FLAGS"  extra Node flags of the gateway processes, e.g. "--max-old-space-size=128"
+  --node PATH           Node binary of the gateway and the baseline (default: the one running the bench),
+                        e.g. node_modules/node/bin/node for the bundled Node 24
   --out DIR             results directory (default bench/results)`;
 
 const options = parseArgs(process.argv.slice(2), DEFAULTS);
@@ -125,7 +132,7 @@ sources:
  * One autocannon run. Latencies come from autocannon's per-response event (µs resolution), CPU from
  * /proc/<pid>/stat of each process in `pids` and from this process (the load generator).
  */
-async function load({ base, path: requestPath = HOT_PATH, headers = AUTH, seconds, amount, setupRequest, onResponse, pids = {} }) {
+async function load({ base, path: requestPath = HOT_PATH, headers = AUTH, seconds, amount, setupRequest, onResponse, pids = {}, connections = options.connections }) {
   const latencies = [];
   const statuses = {};
   const cpuBefore = Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, processCpuMs(pid)]));
@@ -134,7 +141,7 @@ async function load({ base, path: requestPath = HOT_PATH, headers = AUTH, second
   const request = { method: 'GET', path: requestPath, ...(setupRequest ? { setupRequest } : {}), ...(onResponse ? { onResponse } : {}) };
   const result = await new Promise((resolve, reject) => {
     const instance = autocannon(
-      { url: base, connections: options.connections, headers, requests: [request], ...(amount ? { amount } : { duration: seconds }) },
+      { url: base, connections, headers, requests: [request], ...(amount ? { amount } : { duration: seconds }) },
       (error, res) => (error ? reject(error) : resolve(res)),
     );
     instance.on('response', (_client, status, _bytes, ms) => {
@@ -211,8 +218,12 @@ async function main() {
   };
   process.once('SIGINT', () => void cleanup().then(() => process.exit(130)));
 
+  const serverNode = path.resolve(options.node);
+  results.machine.serverNode = nodeVersionOf(serverNode);
   const [load1] = results.loadAverageAtStart;
-  log(`profile-gateway bench: ${results.machine.cpuModel}, ${results.machine.cores} cores, Node ${results.machine.node}, load ${results.loadAverageAtStart.join(' ')}`);
+  log(
+    `profile-gateway bench: ${results.machine.cpuModel}, ${results.machine.cores} cores, Node ${results.machine.serverNode} (servers) / ${results.machine.node} (load generator), load ${results.loadAverageAtStart.join(' ')}`,
+  );
   if (load1 > results.machine.cores * 0.5) log(`WARNING: load average ${load1} on ${results.machine.cores} cores: other work is running, numbers will be noisy`);
 
   try {
@@ -229,7 +240,8 @@ async function main() {
     const startGateway = async (name, yaml, nodeArgs = []) => {
       const configPath = path.join(workDir, `${name}.yaml`);
       writeFileSync(configPath, yaml);
-      const gateway = await spawnGateway({ root: ROOT, configPath, port: await freePort(), env, logPath: options.logFile, nodeArgs });
+      const extra = options.gatewayNodeOptions.split(' ').filter(Boolean);
+      const gateway = await spawnGateway({ root: ROOT, configPath, port: await freePort(), env, logPath: options.logFile, nodeArgs: [...extra, ...nodeArgs], node: serverNode });
       const stop = () => gateway.stop();
       cleanups.push(stop);
       // Stopped before the end of the run: no longer part of the clean-up.
@@ -269,7 +281,7 @@ async function main() {
 
     const bodyFile = path.join(workDir, 'body.json');
     writeFileSync(bodyFile, second.body);
-    const bare = await forkWorker(path.join(BENCH_DIR, 'bare-fastify.mjs'), { BENCH_BODY_FILE: bodyFile });
+    const bare = await forkWorker(path.join(BENCH_DIR, 'bare-fastify.mjs'), { BENCH_BODY_FILE: bodyFile }, serverNode);
     cleanups.push(() => bare.stop());
 
     const show = (name, r) =>
@@ -435,9 +447,17 @@ async function main() {
       const rssBefore = processMemoryMb(gateway.pid);
       const samples = [{ t: 0, rssMb: round(rssBefore.rss, 1) }];
       const sampleStart = performance.now();
+      // RSS every second; every 5 s also the V8 heap as the gateway's own /metrics reports it (what is live vs what
+      // the process holds), when the endpoint is there.
+      const heapSamples = [];
+      let ticks = 0;
       const timer = setInterval(() => {
         try {
-          samples.push({ t: round((performance.now() - sampleStart) / 1000, 1), rssMb: round(processMemoryMb(gateway.pid).rss, 1) });
+          const t = round((performance.now() - sampleStart) / 1000, 1);
+          samples.push({ t, rssMb: round(processMemoryMb(gateway.pid).rss, 1) });
+          if (results.setup.metricsEndpoint && ticks++ % 5 === 0) {
+            void timedGet(`${gateway.url}/metrics`, { headers: AUTH }).then((answer) => heapSamples.push({ t, ...heapOf(answer.body) }));
+          }
         } catch {
           // the process is gone; the run reports it
         }
@@ -481,36 +501,50 @@ async function main() {
         steadyGrowthPct: round(((lastQuarter - firstQuarter) / firstQuarter) * 100, 1),
         steadySlopeMbPerMin: round(slope(steady.map((s) => s.t), steady.map((s) => s.rssMb)) * 60, 2),
         samples,
+        heapSamples,
       };
       show('mixed', r);
       const m = results.cases.memory;
       log(`  outcomes ${JSON.stringify(outcomes)}; upstream calls ${upstreamCalls} (${results.cases.mixed.upstreamCallsPerMiss} per miss, ${hotUpstreamCalls} for cached ids)`);
+      log(`  V8 heap (used/total MB, from /metrics): ${heapSamples.map((h) => `${h.t}s ${h.heapUsedMb}/${h.heapTotalMb}`).join(', ')}`);
       log(`  RSS: start ${m.rssStartMb} MB, end ${m.rssEndMb} MB, peak ${m.rssPeakSampledMb} MB (high-water mark ${m.rssHighWaterMarkMb} MB), steady growth ${m.steadyGrowthPct}% (${m.steadySlopeMbPerMin} MB/min)`);
     }
 
     if (options.profile) {
+      // Each profiled case gets its own gateway started with --cpu-prof; only the measured window is summarised.
+      const profileCase = async (name, spec) => {
+        const profileName = `gateway-${name}-${stamp}.cpuprofile`;
+        const profiled = await startGateway(`gateway-profiled-${name}`, gatewayYamlA, [
+          '--cpu-prof',
+          `--cpu-prof-dir=${outDir}`,
+          `--cpu-prof-name=${profileName}`,
+          '--cpu-prof-interval=250',
+          '--import',
+          pathToFileURL(path.join(BENCH_DIR, 'exit-on-sigint.mjs')).href,
+        ]);
+        await timedGet(profiled.url + HOT_PATH, { headers: AUTH });
+        if (options.warmup > 0) await load({ ...spec, base: profiled.url, seconds: options.warmup });
+        const r = await load({ ...spec, base: profiled.url, seconds: options.duration, pids: { gateway: profiled.pid } });
+        const measuredEnd = performance.now();
+        await stopChild(profiled.child, 'SIGINT');
+        profiled.release();
+        const windowMs = r.seconds * 1000 + (performance.now() - measuredEnd);
+        const file = path.join(outDir, profileName);
+        const summary = summarizeCpuProfile(JSON.parse(readFileSync(file, 'utf8')), { top: 25, root: ROOT, requests: r.requests, lastMs: windowMs });
+        log(`  under the profiler: ${r.rps} req/s, ${r.cpu.gateway.usPerRequest} µs CPU per request; profile ${path.relative(ROOT, file)}`);
+        log(formatCpuSummary(summary));
+        return { file: path.relative(ROOT, file), underProfiler: { rps: r.rps, p99Ms: r.latencyMs.p99, statuses: r.statuses, cpu: r.cpu.gateway }, ...summary };
+      };
+      results.profiles = {};
       log('profile: memory-tier hit against a gateway started with --cpu-prof');
-      const profileName = `gateway-memory-hit-${stamp}.cpuprofile`;
-      const profiled = await startGateway('gateway-profiled', gatewayYamlA, [
-        '--cpu-prof',
-        `--cpu-prof-dir=${outDir}`,
-        `--cpu-prof-name=${profileName}`,
-        '--cpu-prof-interval=250',
-        '--import',
-        pathToFileURL(path.join(BENCH_DIR, 'exit-on-sigint.mjs')).href,
-      ]);
-      await timedGet(profiled.url + HOT_PATH, { headers: AUTH });
-      if (options.warmup > 0) await load({ base: profiled.url, seconds: options.warmup });
-      const r = await load({ base: profiled.url, seconds: options.duration, pids: { gateway: profiled.pid } });
-      const measuredEnd = performance.now();
-      await stopChild(profiled.child, 'SIGINT');
-      profiled.release();
-      const windowMs = r.seconds * 1000 + (performance.now() - measuredEnd);
-      const file = path.join(outDir, profileName);
-      const summary = summarizeCpuProfile(JSON.parse(readFileSync(file, 'utf8')), { top: 25, root: ROOT, requests: r.requests, lastMs: windowMs });
-      results.profile = { file: path.relative(ROOT, file), underProfiler: { rps: r.rps, p99Ms: r.latencyMs.p99, cpu: r.cpu.gateway }, ...summary };
-      log(`  under the profiler: ${r.rps} req/s, ${r.cpu.gateway.usPerRequest} µs CPU per request; profile ${path.relative(ROOT, file)}`);
-      log(formatCpuSummary(summary));
+      results.profiles.memoryHit = await profileCase('memory-hit', {});
+      // Misses: never-seen ids at 16 connections (the default per-source maxConcurrency), so none waits for a slot.
+      log('profile: cold misses (never-seen ids, 16 connections) against a gateway started with --cpu-prof');
+      let next = 0;
+      results.profiles.coldMiss = await profileCase('cold-miss', {
+        connections: 16,
+        setupRequest: (request) => ({ ...request, path: `/profiles/${SOURCE}/profiled-miss-${RUN_ID}-${next++}` }),
+      });
     }
 
     results.loadAverageAtEnd = loadAverage();
@@ -524,6 +558,15 @@ async function main() {
   } finally {
     await cleanup();
   }
+}
+
+/** V8 heap figures (MB) from a Prometheus text of prom-client's default metrics. */
+function heapOf(text) {
+  const mb = (name) => {
+    const match = new RegExp(`^${name} ([0-9.e+]+)$`, 'm').exec(text);
+    return match ? round(Number(match[1]) / 1024 / 1024, 1) : null;
+  };
+  return { heapUsedMb: mb('nodejs_heap_size_used_bytes'), heapTotalMb: mb('nodejs_heap_size_total_bytes'), externalMb: mb('nodejs_external_memory_bytes') };
 }
 
 function ratio(value, base) {
@@ -562,7 +605,7 @@ function formatReport(results) {
   const m = results.machine;
   const lines = [];
   lines.push(
-    `${m.cpuModel}, ${m.cores} cores, Node ${m.node}; load ${results.loadAverageAtStart.join(' ')} -> ${results.loadAverageAtEnd.join(' ')}; ` +
+    `${m.cpuModel}, ${m.cores} cores, Node ${m.serverNode} (gateway and baseline; load generator ${m.node}); load ${results.loadAverageAtStart.join(' ')} -> ${results.loadAverageAtEnd.join(' ')}; ` +
       `${results.options.connections} connections, ${results.options.duration} s (+${results.options.warmup} s warm-up), upstream delay ${results.options.upstreamDelay} ms`,
   );
   lines.push(
