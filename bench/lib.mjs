@@ -115,6 +115,14 @@ export function processCpuMs(pid) {
   return { user: (Number(fields[11]) * 1000) / CLOCK_TICKS, system: (Number(fields[12]) * 1000) / CLOCK_TICKS };
 }
 
+/** Busy and steal time of the whole machine in ms (all cores), from the `cpu` line of /proc/stat. */
+export function machineCpuMs() {
+  const line = readFileSync('/proc/stat', 'utf8').split('\n')[0];
+  const [user, nice, system, idle, iowait, irq, softirq, steal] = line.trim().split(/\s+/).slice(1).map(Number);
+  const toMs = (ticks) => (ticks * 1000) / CLOCK_TICKS;
+  return { busy: toMs(user + nice + system + irq + softirq), idle: toMs(idle + iowait), steal: toMs(steal ?? 0) };
+}
+
 /** VmRSS and VmHWM (peak) of a process in MB, from /proc/<pid>/status. */
 export function processMemoryMb(pid) {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -207,6 +215,16 @@ export function stopChild(child, how = 'SIGTERM') {
     if (how === 'disconnect') child.disconnect();
     else child.kill(how);
   });
+}
+
+/**
+ * Pins a process and all its threads to the given CPUs (`taskset -a -cp`); false when taskset is unavailable or fails.
+ * @param {number} pid
+ * @param {string} cpus e.g. "1" or "0,2-3"
+ */
+export function pinProcess(pid, cpus) {
+  const result = spawnSync('taskset', ['-a', '-cp', cpus, String(pid)], { encoding: 'utf8' });
+  return result.status === 0;
 }
 
 /** `node --version` of a Node binary. */
