@@ -175,8 +175,8 @@ export function timedGet(url, { headers = {}, agent } = {}) {
 }
 
 /** A forked Node child with a request/reply protocol over IPC (`{ seq }` matched). */
-export async function forkWorker(modulePath, env = {}, execPath = process.execPath) {
-  const child = fork(modulePath, [], { env: { ...process.env, ...env }, execPath, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+export async function forkWorker(modulePath, env = {}, execPath = process.execPath, execArgv = []) {
+  const child = fork(modulePath, [], { env: { ...process.env, ...env }, execPath, execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const pending = new Map();
   let seq = 0;
   const ready = new Promise((resolve, reject) => {

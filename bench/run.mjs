@@ -76,8 +76,8 @@ const HELP = `npm run bench -- [options]
   --hot-ids N           ids cached before the Redis-hit and mixed cases (default ${DEFAULTS.hotIds})
   --miss-ratio R        share of never-seen ids in the mixed workload (default ${DEFAULTS.missRatio})
   --cases LIST          comma-separated subset of: ${ALL_CASES.join(', ')}
-  --profile             also run the memory-tier-hit case and a cold-miss workload against gateways started with
-                        --cpu-prof, and summarise both profiles (top self time, time by origin)
+  --profile             also run the memory-tier-hit case, the baseline and a cold-miss workload against servers
+                        started with --cpu-prof, and summarise the profiles (top self time, time by origin)
   --rate-limit          give the caller key a (never reached) rate limit, so the limiter runs on every request
   --retries N           measure a throughput case again up to N times while it was disturbed (default 1)
   --max-disturbance P   other processes' CPU + hypervisor steal, in % of a core, above which a run counts as
@@ -606,6 +606,10 @@ async function main() {
         steadyLastQuarterMeanMb: round(lastQuarter, 1),
         steadyGrowthPct: round(((lastQuarter - firstQuarter) / firstQuarter) * 100, 1),
         steadySlopeMbPerMin: round(slope(steady.map((s) => s.t), steady.map((s) => s.rssMb)) * 60, 2),
+        // The lowest V8 heap in use in each half of the run: close to the live data right after a major GC, so a
+        // leak shows as a rising floor even while RSS stays at the size V8 chose for the heap.
+        heapUsedFloorFirstHalfMb: floorOf(heapSamples.filter((h) => h.t < seconds / 2)),
+        heapUsedFloorSecondHalfMb: floorOf(heapSamples.filter((h) => h.t >= seconds / 2)),
         samples,
         heapSamples,
       };
@@ -618,32 +622,48 @@ async function main() {
 
     if (options.profile) {
       // Each profiled case gets its own gateway started with --cpu-prof; only the measured window is summarised.
-      const profileCase = async (name, spec) => {
-        const profileName = `gateway-${name}-${stamp}.cpuprofile`;
-        const profiled = await startGateway(`gateway-profiled-${name}`, gatewayYamlA, [
-          '--cpu-prof',
-          `--cpu-prof-dir=${outDir}`,
-          `--cpu-prof-name=${profileName}`,
-          '--cpu-prof-interval=250',
-          '--import',
-          pathToFileURL(path.join(BENCH_DIR, 'exit-on-sigint.mjs')).href,
-        ]);
-        await timedGet(profiled.url + HOT_PATH, { headers: AUTH });
-        if (options.warmup > 0) await load({ ...spec, base: profiled.url, seconds: options.warmup });
-        const r = await load({ ...spec, base: profiled.url, seconds: options.duration, pids: { gateway: profiled.pid } });
+      // Each profiled case gets its own server started with --cpu-prof; only the measured window is summarised.
+      const profileFlags = (name) => ['--cpu-prof', `--cpu-prof-dir=${outDir}`, `--cpu-prof-name=${name}`, '--cpu-prof-interval=250'];
+      const profileCase = async (name, spec, { bare: asBaseline = false } = {}) => {
+        const profileName = `${asBaseline ? 'bare-fastify' : 'gateway'}-${name}-${stamp}.cpuprofile`;
+        let server;
+        if (asBaseline) {
+          const worker = await forkWorker(path.join(BENCH_DIR, 'bare-fastify.mjs'), { BENCH_BODY_FILE: bodyFile }, serverNode, profileFlags(profileName));
+          pin(worker.pid, 'server');
+          // Disconnecting makes it close and exit normally, which writes the profile.
+          server = { url: worker.url, pid: worker.pid, finish: () => worker.stop() };
+        } else {
+          const gateway = await startGateway(`gateway-profiled-${name}`, gatewayYamlA, [
+            ...profileFlags(profileName),
+            '--import',
+            pathToFileURL(path.join(BENCH_DIR, 'exit-on-sigint.mjs')).href,
+          ]);
+          await timedGet(gateway.url + HOT_PATH, { headers: AUTH });
+          server = {
+            url: gateway.url,
+            pid: gateway.pid,
+            finish: async () => {
+              await stopChild(gateway.child, 'SIGINT');
+              gateway.release();
+            },
+          };
+        }
+        if (options.warmup > 0) await load({ ...spec, base: server.url, seconds: options.warmup });
+        const r = await load({ ...spec, base: server.url, seconds: options.duration, pids: { server: server.pid } });
         const measuredEnd = performance.now();
-        await stopChild(profiled.child, 'SIGINT');
-        profiled.release();
+        await server.finish();
         const windowMs = r.seconds * 1000 + (performance.now() - measuredEnd);
         const file = path.join(outDir, profileName);
         const summary = summarizeCpuProfile(JSON.parse(readFileSync(file, 'utf8')), { top: 25, root: ROOT, requests: r.requests, lastMs: windowMs });
-        log(`  under the profiler: ${r.rps} req/s, ${r.cpu.gateway.usPerRequest} µs CPU per request; profile ${path.relative(ROOT, file)}`);
+        log(`  under the profiler: ${r.rps} req/s, ${r.cpu.server.usPerRequest} µs CPU per request; profile ${path.relative(ROOT, file)}`);
         log(formatCpuSummary(summary));
-        return { file: path.relative(ROOT, file), underProfiler: { rps: r.rps, p99Ms: r.latencyMs.p99, statuses: r.statuses, cpu: r.cpu.gateway }, ...summary };
+        return { file: path.relative(ROOT, file), underProfiler: { rps: r.rps, p99Ms: r.latencyMs.p99, statuses: r.statuses, cpu: r.cpu.server }, ...summary };
       };
       results.profiles = {};
       log('profile: memory-tier hit against a gateway started with --cpu-prof');
       results.profiles.memoryHit = await profileCase('memory-hit', {});
+      log('profile: the bare Fastify baseline, for comparison');
+      results.profiles.bareFastify = await profileCase('baseline', { headers: {} }, { bare: true });
       // Misses: never-seen ids at 16 connections (the default per-source maxConcurrency), so none waits for a slot.
       log('profile: cold misses (never-seen ids, 16 connections) against a gateway started with --cpu-prof');
       let next = 0;
@@ -664,6 +684,11 @@ async function main() {
   } finally {
     await cleanup();
   }
+}
+
+function floorOf(heapSamples) {
+  const used = heapSamples.map((h) => h.heapUsedMb).filter((v) => typeof v === 'number');
+  return used.length > 0 ? Math.min(...used) : null;
 }
 
 /** V8 heap figures (MB) from a Prometheus text of prom-client's default metrics. */
@@ -759,6 +784,11 @@ function formatReport(results) {
       `memory (RSS over ${memory.seconds} s of mixed load): start ${memory.rssStartMb} MB, end ${memory.rssEndMb} MB, peak ${memory.rssPeakSampledMb} MB, ` +
         `steady growth ${memory.steadyGrowthPct}% (${memory.steadySlopeMbPerMin} MB/min); at gateway start ${memory.rssAtGatewayStartMb} MB`,
     );
+    if (memory.heapUsedFloorFirstHalfMb !== null) {
+      lines.push(
+        `  V8 heap in use, lowest sample (about the live data after a major GC): first half ${memory.heapUsedFloorFirstHalfMb} MB, second half ${memory.heapUsedFloorSecondHalfMb} MB`,
+      );
+    }
   }
   lines.push('');
   lines.push('targets:');
