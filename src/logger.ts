@@ -5,18 +5,10 @@ import type { GatewayConfig } from './config/config.types.js';
 
 /**
  * Paths that could hold a secret. Upstream tokens never reach a log call in the first place; this is the second line
- * of defence (caller keys arrive in `authorization`).
+ * of defence (caller keys arrive in `authorization`). No wildcard paths: they cost several microseconds on every
+ * line, and the gateway never logs configuration objects.
  */
-const REDACT = [
-  'req.headers.authorization',
-  'headers.authorization',
-  'authorization',
-  'token',
-  '*.token',
-  'key',
-  '*.key',
-  'config.headers',
-];
+const REDACT = ['req.headers.authorization', 'headers.authorization', 'authorization', 'token', 'key'];
 
 export function createLogger(level: GatewayConfig['log']['level'], destination?: pino.DestinationStream): Logger {
   return pino(

@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { hash, timingSafeEqual } from 'node:crypto';
 
 import type { ApiKeyConfig, GatewayConfig } from '../config/config.types.js';
 import { ForbiddenError, UnauthorizedError } from '../profiles/profile.errors.js';
@@ -13,7 +13,8 @@ export function bearerKeyOf(header: string | string[] | undefined): string | und
 }
 
 function sha256(value: string): Buffer {
-  return createHash('sha256').update(value, 'utf8').digest();
+  // One-shot hashing (Node >= 20.12): no Hash object per request.
+  return hash('sha256', value, 'buffer');
 }
 
 interface KnownKey {

@@ -64,6 +64,9 @@ export class GatewayMetrics {
   private readonly sources: ReadonlySet<string>;
   private readonly profileRequests: Counter<'source' | 'key' | 'outcome' | 'cache'>;
   private readonly profileDuration: Histogram<'source' | 'cache'>;
+  /** Bounded: configured sources and keys, problem codes, cache outcomes. */
+  private readonly profileRequestChildren = new Map<string, ReturnType<Counter<'source' | 'key' | 'outcome' | 'cache'>['labels']>>();
+  private readonly profileDurationChildren = new Map<string, ReturnType<Histogram<'source' | 'cache'>['labels']>>();
   private readonly upstreamDuration: Histogram<'source' | 'status'>;
   private readonly cacheOutcomes: Counter<'source' | 'outcome'>;
   private readonly coalesced: Counter<'source'>;
@@ -167,8 +170,23 @@ export class GatewayMetrics {
   recordProfileRequest(sample: ProfileRequestSample): void {
     const source = this.sourceLabel(sample.source);
     const cache = cacheLabelOf(sample.cacheStatus);
-    this.profileRequests.inc({ source, key: sample.keyName ?? NO_KEY, outcome: outcomeLabelOf(sample.status, sample.problemCode), cache });
-    this.profileDuration.observe({ source, cache }, sample.durationMs / 1000);
+    const key = sample.keyName ?? NO_KEY;
+    const outcome = outcomeLabelOf(sample.status, sample.problemCode);
+    // Labelled children are looked up once per label combination, not on every request (a hot-path cost).
+    const requestsId = `${source}\u0000${key}\u0000${outcome}\u0000${cache}`;
+    let requests = this.profileRequestChildren.get(requestsId);
+    if (!requests) {
+      requests = this.profileRequests.labels({ source, key, outcome, cache });
+      this.profileRequestChildren.set(requestsId, requests);
+    }
+    requests.inc();
+    const durationId = `${source}\u0000${cache}`;
+    let duration = this.profileDurationChildren.get(durationId);
+    if (!duration) {
+      duration = this.profileDuration.labels({ source, cache });
+      this.profileDurationChildren.set(durationId, duration);
+    }
+    duration.observe(sample.durationMs / 1000);
   }
 
   recordRateLimited(keyName: string): void {
