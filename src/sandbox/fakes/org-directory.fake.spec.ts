@@ -1,7 +1,5 @@
-import { HttpService } from '@nestjs/axios';
-import axios from 'axios';
 
-import type { SourceConfig } from '../../config/config.types.js';
+import { realSource, testSourceConfig } from '../../../test/support/real-source.js';
 import { ProfileNotFoundError, UpstreamAuthFailedError, UpstreamRejectedIdError } from '../../profiles/profile.errors.js';
 import type { JsonObject } from '../../profiles/profile.model.js';
 import type { ProfileSource } from '../../profiles/profile-source.port.js';
@@ -12,7 +10,6 @@ import {
   orgPersonalUser,
 } from '../../sources/org-directory/__fixtures__/org-directory.fixtures.js';
 import { orgDirectorySourceFactory } from '../../sources/org-directory/org-directory.source.js';
-import { createUpstreamHttp } from '../../sources/shared/upstream-http.js';
 import { type FakeUpstream, startFakeUpstream } from '../fake-upstream.js';
 import { omitNullProperties, ORG_DIRECTORY_HEADERS, orgDirectoryFake, type OrgDirectoryFakeData } from './org-directory.fake.js';
 
@@ -174,24 +171,9 @@ describe(orgDirectoryFake.name, () => {
     beforeEach(() => start({ tokenOrganizations: { [PERSONAL_TOKEN]: 5 } }));
 
     function sourceFor({ baseUrl = fake.url, token = TOKEN } = {}): ProfileSource {
-      const config = {
-        name: 'access-directory',
-        kind: 'org-directory',
-        baseUrl,
-        token,
-        options: {},
-        timeoutMs: 2000,
-        retries: 0,
-        connectTimeoutMs: 1000,
-        maxResponseBytes: 1_000_000,
-        maxConcurrency: 4,
-        maxQueue: 10,
-        circuitBreaker: { failureThreshold: 5, halfOpenAfterMs: 30_000 },
-        cache: { ttlMs: 60_000, staleWhileRevalidateMs: 0, staleIfErrorMs: 0, notFoundTtlMs: 0 },
-      } as Partial<SourceConfig> as SourceConfig;
-      const upstream = createUpstreamHttp(config, new HttpService(axios.create()));
-      close = () => upstream.close();
-      return orgDirectorySourceFactory.create(config, { http: upstream, onInvalidOptionalTimestamp: () => undefined });
+      const real = realSource(orgDirectorySourceFactory, testSourceConfig({ name: 'access-directory', kind: 'org-directory', baseUrl, token }));
+      close = real.close;
+      return real.source;
     }
 
     afterEach(() => {

@@ -1,7 +1,5 @@
-import { HttpService } from '@nestjs/axios';
-import axios from 'axios';
 
-import type { SourceConfig } from '../../config/config.types.js';
+import { realSource, testSourceConfig } from '../../../test/support/real-source.js';
 import {
   ProfileNotFoundError,
   UpstreamAuthFailedError,
@@ -21,7 +19,6 @@ import {
   ammUserNotFoundBody,
 } from '../../sources/scalepad-amm/__fixtures__/scalepad-amm.fixtures.js';
 import { scalepadAmmSourceFactory } from '../../sources/scalepad-amm/scalepad-amm.source.js';
-import { createUpstreamHttp } from '../../sources/shared/upstream-http.js';
 import { type FakeUpstream, startFakeUpstream } from '../fake-upstream.js';
 import { scalepadAmmFake, type ScalepadAmmFakeData } from './scalepad-amm.fake.js';
 
@@ -174,24 +171,9 @@ describe(scalepadAmmFake.name, () => {
     beforeEach(() => start({ grants: { [OTHER_TOKEN]: [OTHER_CLIENT_ID] } }));
 
     function sourceFor({ baseUrl = fake.url, token = TOKEN, clientId = AMM_CLIENT_ID } = {}): ProfileSource {
-      const config = {
-        name: 'endpoint-agents',
-        kind: 'scalepad-amm',
-        baseUrl,
-        token,
-        options: { clientId },
-        timeoutMs: 2000,
-        retries: 0,
-        connectTimeoutMs: 1000,
-        maxResponseBytes: 1_000_000,
-        maxConcurrency: 4,
-        maxQueue: 10,
-        circuitBreaker: { failureThreshold: 5, halfOpenAfterMs: 30_000 },
-        cache: { ttlMs: 60_000, staleWhileRevalidateMs: 0, staleIfErrorMs: 0, notFoundTtlMs: 0 },
-      } as Partial<SourceConfig> as SourceConfig;
-      const upstream = createUpstreamHttp(config, new HttpService(axios.create()));
-      close = () => upstream.close();
-      return scalepadAmmSourceFactory.create(config, { http: upstream, onInvalidOptionalTimestamp: () => undefined });
+      const real = realSource(scalepadAmmSourceFactory, testSourceConfig({ name: 'endpoint-agents', kind: 'scalepad-amm', baseUrl, token, options: { clientId } }));
+      close = real.close;
+      return real.source;
     }
 
     afterEach(() => {

@@ -1,12 +1,8 @@
 import http from 'node:http';
 
-import { HttpService } from '@nestjs/axios';
-import axios from 'axios';
-
-import type { SourceConfig } from '../../config/config.types.js';
+import { realSource, testSourceConfig } from '../../../test/support/real-source.js';
 import { ProfileNotFoundError, UpstreamAuthFailedError, UpstreamFailureError } from '../../profiles/profile.errors.js';
 import type { ProfileSource } from '../../profiles/profile-source.port.js';
-import { createUpstreamHttp } from '../../sources/shared/upstream-http.js';
 import { usertourErrorBodies, usertourExpandedNoCompanies, usertourFullyExpanded } from '../../sources/usertour/__fixtures__/usertour.fixtures.js';
 import { usertourSourceFactory } from '../../sources/usertour/usertour.source.js';
 import { type FakeUpstream, startFakeUpstream } from '../fake-upstream.js';
@@ -335,24 +331,9 @@ describe(usertourFake.name, () => {
     let close: () => void;
 
     function sourceFor(baseUrl: string, token = `ak_${TOKEN}`): ProfileSource {
-      const config = {
-        name: 'crm-usertour',
-        kind: 'usertour',
-        baseUrl,
-        token,
-        options: {},
-        timeoutMs: 2000,
-        retries: 0,
-        connectTimeoutMs: 1000,
-        maxResponseBytes: 1_000_000,
-        maxConcurrency: 4,
-        maxQueue: 10,
-        circuitBreaker: { failureThreshold: 5, halfOpenAfterMs: 30_000 },
-        cache: { ttlMs: 60_000, staleWhileRevalidateMs: 0, staleIfErrorMs: 0, notFoundTtlMs: 0 },
-      } as Partial<SourceConfig> as SourceConfig;
-      const upstream = createUpstreamHttp(config, new HttpService(axios.create()));
-      close = () => upstream.close();
-      return usertourSourceFactory.create(config, { http: upstream, onInvalidOptionalTimestamp: () => undefined });
+      const real = realSource(usertourSourceFactory, testSourceConfig({ name: 'crm-usertour', kind: 'usertour', baseUrl, token }));
+      close = real.close;
+      return real.source;
     }
 
     afterEach(() => {
