@@ -1,11 +1,10 @@
 // Starting a private Redis master, an optional replica and one Sentinel watching them, for tests.
 import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
-import { freePort, startRedis } from './redis-server.mjs';
+import { freePort, startRedis, waitForPort } from './redis-server.mjs';
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -13,22 +12,6 @@ function redisCli(port, args) {
   return new Promise((resolve) => {
     execFile('redis-cli', ['-h', '127.0.0.1', '-p', String(port), ...args], { timeout: 2_000 }, (error, stdout) => resolve(error ? '' : String(stdout)));
   });
-}
-
-async function waitForPort(port, deadline) {
-  while (Date.now() < deadline) {
-    const ok = await new Promise((resolve) => {
-      const socket = net.connect(port, '127.0.0.1');
-      socket.once('connect', () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.once('error', () => resolve(false));
-    });
-    if (ok) return;
-    await sleep(25);
-  }
-  throw new Error(`redis-sentinel did not listen on port ${port} in time`);
 }
 
 /**
@@ -67,7 +50,7 @@ export async function startRedisSentinel(options = {}) {
     rmSync(dir, { recursive: true, force: true });
   };
   try {
-    await waitForPort(port, Date.now() + 10_000);
+    await waitForPort(port, Date.now() + 10_000, 'redis-sentinel');
   } catch (error) {
     await stopAll();
     throw error;

@@ -8,4 +8,5 @@ export interface RedisProcess {
   stop(): Promise<void>;
 }
 export function freePort(): Promise<number>;
+export function waitForPort(port: number, deadline: number, what?: string): Promise<void>;
 export function startRedis(port?: number, extraArgs?: string[]): Promise<RedisProcess>;

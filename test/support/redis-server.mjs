@@ -16,7 +16,13 @@ export async function freePort() {
   });
 }
 
-async function waitForPort(port, deadline) {
+/**
+ * Resolves once something accepts connections on the loopback port; rejects after `deadline` (epoch ms).
+ * @param {number} port
+ * @param {number} deadline
+ * @param {string} [what] named in the error
+ */
+export async function waitForPort(port, deadline, what = 'redis-server') {
   while (Date.now() < deadline) {
     const ok = await new Promise((resolve) => {
       const socket = net.connect(port, '127.0.0.1');
@@ -29,7 +35,7 @@ async function waitForPort(port, deadline) {
     if (ok) return;
     await new Promise((r) => setTimeout(r, 25));
   }
-  throw new Error(`redis-server did not listen on port ${port} in time`);
+  throw new Error(`${what} did not listen on port ${port} in time`);
 }
 
 /**

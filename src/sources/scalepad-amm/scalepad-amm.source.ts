@@ -1,5 +1,4 @@
 import type { SourceConfig } from '../../config/config.types.js';
-import { LookupNotSupportedError } from '../../profiles/profile.errors.js';
 import type { ProfileSource, ProfileSourceFactory, SourceDependencies } from '../../profiles/profile-source.port.js';
 import { type IdRule, matching } from '../shared/id-rules.js';
 import { MappedProfileSource } from '../shared/mapped-source.js';
@@ -43,8 +42,7 @@ export const scalepadAmmSourceFactory: ProfileSourceFactory = {
       {
         kind: 'scalepad-amm',
         idRule: scalepadAmmIdRule,
-        fetch: (lookup, context) =>
-          lookup.by === 'id' ? client.getUser(lookup.id, context) : Promise.reject(new LookupNotSupportedError(config.name, 'scalepad-amm', lookup.by)),
+        fetch: (lookup, context) => client.getUser(lookup.id, context),
         schema: scalepadAmmUserSchema,
         map: mapScalepadAmmUser,
       },

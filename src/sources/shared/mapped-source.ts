@@ -12,7 +12,7 @@ export interface KindParts<TBody> {
   kind: AdapterKind;
   /** Rule for `by=id`. */
   idRule: IdRule;
-  /** Rule for `by=externalId`; absent when the kind has no such lookup. */
+  /** Rule for `by=externalId`; absent when the kind has no such lookup (then `fetch` only ever sees `by=id`). */
   externalIdRule?: IdRule;
   fetch(lookup: ProfileLookup, context: FetchContext): Promise<JsonValue>;
   schema: z.ZodType<TBody>;
@@ -47,7 +47,9 @@ export class MappedProfileSource<TBody> implements ProfileSource {
     }
   }
 
+  /** @throws LookupNotSupportedError (before any upstream call) for a lookup the kind does not have */
   async fetchProfile(lookup: ProfileLookup, context: FetchContext): Promise<FetchedProfile> {
+    if (lookup.by === 'externalId' && !this.parts.externalIdRule) throw new LookupNotSupportedError(this.name, this.kind, lookup.by);
     const raw = await this.parts.fetch(lookup, context);
     const fetchedAt = this.now().toISOString();
     try {
