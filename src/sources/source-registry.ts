@@ -56,12 +56,11 @@ export class SourceRegistry {
           http,
           onInvalidOptionalTimestamp: (field, value) => dependencies.onInvalidOptionalTimestamp(sourceConfig.name, field, value),
         });
-        const introspection = http as Partial<Pick<SourceRuntime, 'circuitState' | 'rateLimitedUntil'>>;
         return {
           source,
           config: sourceConfig,
-          circuitState: introspection.circuitState?.bind(http),
-          rateLimitedUntil: introspection.rateLimitedUntil?.bind(http),
+          circuitState: () => http.circuitState(),
+          rateLimitedUntil: () => http.rateLimitedUntil(),
           close: () => http.close(),
         };
       }),
