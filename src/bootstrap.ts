@@ -12,6 +12,7 @@ import { PinoNestLogger } from './logger.js';
 import { GatewayMetrics } from './metrics/gateway-metrics.js';
 import { type RequestFacts, runWithRequestFacts } from './metrics/request-context.js';
 import { setupOpenApi } from './openapi/openapi.js';
+import { installTracing } from './tracing/install-tracing.js';
 
 /** A caller's `X-Request-Id` is kept when it is 1-128 visible ASCII characters; otherwise a UUID is generated. */
 const REQUEST_ID = /^[\x21-\x7e]{1,128}$/;
@@ -137,6 +138,7 @@ export async function createGatewayApp(config: GatewayConfig, logger: Logger): P
     }
     done();
   });
+  installTracing(app, config, logger);
   setupOpenApi(app);
   return app;
 }

@@ -5,6 +5,7 @@ import { LRUCache } from 'lru-cache';
 import type { CachePolicy, RedisConfig } from '../config/config.types.js';
 import { NotCachedError, ProfileNotFoundError, UpstreamError } from '../profiles/profile.errors.js';
 import type { FetchedProfile, LookupBy } from '../profiles/profile-source.port.js';
+import { traceLeaseWait } from '../tracing/trace-hooks.js';
 import { type CachedProfile, decodeEntry, encodeEntry, type StoredEntry, type StoredProfile } from './cache-entry.js';
 import { invalidationChannel, profileCacheKey, profileLeaseKey } from './cache-keys.js';
 import { cacheStatus } from './cache-status.js';
@@ -360,7 +361,7 @@ export class ProfileCache {
       }
       return this.ownCall(key, lookup, flight, Promise.resolve(lease));
     }
-    const entry = await this.waitForOtherInstance(redis, key, leaseKey, lookup.policy, coordination.afterMs, leaseMs);
+    const entry = await traceLeaseWait(() => this.waitForOtherInstance(redis, key, leaseKey, lookup.policy, coordination.afterMs, leaseMs));
     if (entry) return { entry, collapsed: true };
     return this.ownCall(key, lookup, flight, this.takeLease(redis, lookup));
   }

@@ -18,7 +18,7 @@ import {
   SourceSchema,
   textProblem,
 } from './config.schema.js';
-import type { ApiKeyConfig, CachePolicy, GatewayConfig, RedisConfig, RedisNode, SourceConfig, SourceDefaults } from './config.types.js';
+import type { ApiKeyConfig, CachePolicy, GatewayConfig, RedisConfig, RedisNode, SourceConfig, SourceDefaults, TracingConfig } from './config.types.js';
 import { ConfigError, type ConfigProblem } from './config-error.js';
 import { parseDuration } from './duration.js';
 import { childPath, type Env, interpolateTree, isPlainMapping } from './interpolate.js';
@@ -411,6 +411,14 @@ function buildApiKey(raw: Raw): ApiKeyConfig {
   return apiKey;
 }
 
+function buildTracing(raw: Raw): TracingConfig {
+  return {
+    otlpEndpoint: raw.otlpEndpoint as string,
+    serviceName: (raw.serviceName as string | undefined) ?? 'profile-gateway',
+    sampleRatio: raw.sampleRatio === undefined ? 1 : Number(raw.sampleRatio),
+  };
+}
+
 function buildConfig(raw: Raw, sourceNames: readonly string[], sourceOptions: ReadonlyMap<string, Record<string, string>>): GatewayConfig {
   const server = mapping(raw.server);
   const auth = mapping(raw.auth);
@@ -452,5 +460,6 @@ function buildConfig(raw: Raw, sourceNames: readonly string[], sourceOptions: Re
     sources,
   };
   if (cache.redis !== undefined) config.cache.redis = buildRedis(mapping(cache.redis));
+  if (raw.tracing !== undefined) config.tracing = buildTracing(mapping(raw.tracing));
   return config;
 }

@@ -306,6 +306,22 @@ export class CacheSchema {
   @Present() @Nested(() => MemoryCacheSchema) memory?: unknown;
 }
 
+/** A number (or its string form) from 0 to 1. */
+export function ratioProblem(value: unknown): string | undefined {
+  const number = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+  return typeof number === 'number' && Number.isFinite(number) && number >= 0 && number <= 1 ? undefined : 'must be a number from 0 to 1';
+}
+
+export class TracingSchema {
+  @check('isHttpUrl', (value) => {
+    if (typeof value !== 'string' || !/^https?:\/\/[^/?#]/.test(value) || !URL.canParse(value)) return 'must be an http(s) URL';
+    return undefined;
+  })
+  otlpEndpoint?: unknown;
+  @Present() @IsText() serviceName?: unknown;
+  @Present() @check('isRatio', ratioProblem) sampleRatio?: unknown;
+}
+
 /** The whole file. `sources` is a mapping of name to source, validated entry by entry by the loader. */
 export class GatewayFileSchema {
   @Present() @Nested(() => ServerSchema) server?: unknown;
@@ -313,6 +329,7 @@ export class GatewayFileSchema {
   @Present() @Nested(() => AuthSchema) auth?: unknown;
   @Present() @Nested(() => CacheSchema) cache?: unknown;
   @Present() @Nested(() => SourceSettingsSchema) defaults?: unknown;
+  @Present() @Nested(() => TracingSchema) tracing?: unknown;
   @check('isMapping', (value) => (isPlainMapping(value) ? undefined : 'must be a mapping of source name to source'))
   sources?: unknown;
 }

@@ -77,6 +77,15 @@ export interface RedisConfig {
   commandTimeoutMs: number;
 }
 
+/** `tracing` (contract section 9): absent, nothing is traced and no SDK is started. */
+export interface TracingConfig {
+  /** OTLP/HTTP traces endpoint, e.g. `http://127.0.0.1:4318/v1/traces`. */
+  otlpEndpoint: string;
+  serviceName: string;
+  /** Share of root traces sampled (0 to 1); a caller's sampling decision is always followed. */
+  sampleRatio: number;
+}
+
 export interface GatewayConfig {
   server: { port: number; host: string; shutdownTimeoutMs: number };
   log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' };
@@ -86,6 +95,7 @@ export interface GatewayConfig {
     memory: { maxItems: number; ttlMs: number };
   };
   defaults: SourceDefaults;
+  tracing?: TracingConfig;
   /** In file order. Names are unique. */
   sources: SourceConfig[];
 }

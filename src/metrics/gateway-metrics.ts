@@ -73,6 +73,7 @@ export class GatewayMetrics {
   private readonly redisErrors: Counter<'operation'>;
   private readonly rateLimited: Counter<'key'>;
   private readonly authRejections: Counter<'reason'>;
+  private readonly tracingSpansDropped: Counter<'reason'>;
   /** Per source: [answers without waiting on the upstream, all answers]. */
   private readonly cacheCounts = new Map<string, [number, number]>();
   private readonly circuitStates = new Map<string, CircuitState>();
@@ -151,6 +152,12 @@ export class GatewayMetrics {
       labelNames: ['reason'],
       registers,
     });
+    this.tracingSpansDropped = new Counter({
+      name: 'gateway_tracing_spans_dropped_total',
+      help: 'Finished spans never exported: the bounded export queue was full (queue_full) or the collector failed or did not answer (export_failed)',
+      labelNames: ['reason'],
+      registers,
+    });
   }
 
   get contentType(): string {
@@ -195,6 +202,10 @@ export class GatewayMetrics {
 
   recordAuthRejection(reason: AuthRejection): void {
     this.authRejections.inc({ reason });
+  }
+
+  recordTracingSpansDropped(reason: 'queue_full' | 'export_failed', count: number): void {
+    this.tracingSpansDropped.inc({ reason }, count);
   }
 
   recordRedisError(operation: RedisOperation | 'ratelimit'): void {

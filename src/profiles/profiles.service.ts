@@ -1,8 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 
-import { type CacheAnswer, leaseMsFor, type ProfileCache } from '../cache/profile-cache.js';
+import { type CacheAnswer, type CacheLookup, leaseMsFor, type ProfileCache } from '../cache/profile-cache.js';
 import type { SourceRegistry } from '../sources/source-registry.js';
 import { PROFILE_CACHE, SOURCE_REGISTRY } from '../tokens.js';
+import { traceCacheLookup } from '../tracing/trace-hooks.js';
 import type { RequestDirective } from './cache-directive.js';
 import { NotCachedError, ValidationError } from './profile.errors.js';
 import type { LookupBy, ProfileLookup } from './profile-source.port.js';
@@ -41,13 +42,14 @@ export class ProfilesService {
     const lookup: ProfileLookup = { id: request.id, by: lookupByOf(request.by, source.name) };
     source.validateLookup(lookup);
     if (request.directive === 'unsatisfiable') throw new NotCachedError(source.name, lookup.id);
-    return this.cache.get({
+    const cacheLookup: CacheLookup = {
       key: { source: source.name, by: lookup.by, id: lookup.id },
       policy: config.cache,
       directive: request.directive,
       leaseMs: leaseMsFor(config.timeoutMs),
       // The caller's disconnect does not cancel the fetch: other requests may be waiting on it (coalescing).
       fetch: () => source.fetchProfile(lookup, { requestId: request.requestId }),
-    });
+    };
+    return traceCacheLookup(source.name, config.kind, () => this.cache.get(cacheLookup));
   }
 }

@@ -33,6 +33,7 @@ import type {
   UpstreamObserver,
   UpstreamRequest,
 } from '../sources/shared/upstream-http.js';
+import { startUpstreamAttempt } from '../tracing/trace-hooks.js';
 import { Deadline } from './deadline.js';
 import { isCircuitFailure, isRetryableAttemptFailure, isUpstreamAnswer } from './failure-policy.js';
 import { announcedWaitMs, RateLimitGate } from './rate-limit.js';
@@ -193,10 +194,11 @@ export class ResilientUpstreamHttp implements UpstreamHttp {
       bodyMs: this.options.bodyTimeoutMs,
     };
     const started = performance.now();
+    const span = startUpstreamAttempt(this.config, request.template, attempt);
     let response: RawUpstreamResponse | undefined;
     let failure: unknown;
     try {
-      response = await this.transport.get(request, deadline.signal, this.config.timeoutMs, limits);
+      response = await span.run(() => this.transport.get(request, deadline.signal, this.config.timeoutMs, limits));
       this.gate.observe(response.status, response.headers, Date.now());
       return this.classify(response, notFound, Date.now());
     } catch (error) {
@@ -207,6 +209,7 @@ export class ResilientUpstreamHttp implements UpstreamHttp {
       // The status the upstream answered, also when its body was then refused (e.g. over the size limit); 0 when none.
       const status = response?.status ?? (failure instanceof UpstreamError ? failure.upstreamStatus : 0);
       this.observer.onAttempt?.(this.config.name, status, performance.now() - started);
+      span.end(status, failure);
     }
   }
 

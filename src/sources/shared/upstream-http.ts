@@ -31,6 +31,8 @@ export interface UpstreamRequest {
   path: string;
   /** Query pairs, encoded here (repeated keys allowed, e.g. `expand[]`). */
   query?: ReadonlyArray<readonly [string, string]>;
+  /** The path's template without ids (`/v2/users/{id}`), for tracing (`url.template`). */
+  template?: string;
 }
 
 export interface NotFoundRule {
