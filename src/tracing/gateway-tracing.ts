@@ -215,6 +215,11 @@ export class GatewayTracing {
     return this.manager.with(context, fn);
   }
 
+  /** Exports the spans queued so far (tests; shutdown flushes by itself). */
+  flush(): Promise<void> {
+    return this.provider.forceFlush();
+  }
+
   /**
    * Exports the spans still queued and stops, within `timeoutMs`: spans of requests that have finished are sent
    * before the process exits, and a collector that does not answer delays the exit by `timeoutMs` at most.

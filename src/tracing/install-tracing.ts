@@ -16,6 +16,18 @@ export function flushBoundMs(shutdownTimeoutMs: number): number {
   return Math.max(1, Math.min(MAX_FLUSH_MS, Math.floor(shutdownTimeoutMs / 2)));
 }
 
+/** Every upstream request made through `httpService` carries the current span's `traceparent` / `tracestate`. */
+export function propagateTraceContext(httpService: HttpService): void {
+  httpService.axiosRef.interceptors.request.use(
+    (request) => {
+      injectTraceHeaders(request.headers);
+      return request;
+    },
+    undefined,
+    { synchronous: true },
+  );
+}
+
 /**
  * Turns tracing on for one gateway app when its configuration has a `tracing` section; without one it does nothing
  * at all (no SDK, no hooks, no context manager). With one: the SDK with its OTLP/HTTP exporter, server spans on the
@@ -40,14 +52,7 @@ export function installTracing(
   });
   const fastify = app.getHttpAdapter().getInstance();
   installServerTracing(fastify, tracing);
-  app.get(HttpService).axiosRef.interceptors.request.use(
-    (request) => {
-      injectTraceHeaders(request.headers);
-      return request;
-    },
-    undefined,
-    { synchronous: true },
-  );
+  propagateTraceContext(app.get(HttpService));
   const flushMs = flushBoundMs(config.server.shutdownTimeoutMs);
   fastify.addHook('onClose', async () => {
     await tracing.shutdown(flushMs);
