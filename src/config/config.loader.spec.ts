@@ -612,8 +612,8 @@ sources:
   describe('whole file', () => {
     it('should report unknown keys at the top level and in sections', () => {
       expect(problemsOf(`${MINIMAL}sever: { port: 1 }\nserver: { prot: 1 }\ndefault: {}\n`)).toEqual([
-        { path: 'sever', message: 'unknown key (expected one of server, log, auth, cache, defaults, sources)' },
-        { path: 'default', message: 'unknown key (expected one of server, log, auth, cache, defaults, sources)' },
+        { path: 'sever', message: 'unknown key (expected one of server, log, auth, cache, defaults, tracing, sources)' },
+        { path: 'default', message: 'unknown key (expected one of server, log, auth, cache, defaults, tracing, sources)' },
         { path: 'server.prot', message: 'unknown key (expected one of port, host, shutdownTimeout)' },
       ]);
     });
