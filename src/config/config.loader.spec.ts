@@ -137,7 +137,9 @@ describe('loadConfig', () => {
 
       expect(config.server).toEqual({ port: 3000, host: '0.0.0.0', shutdownTimeoutMs: 10_000 });
       expect(config.log).toEqual({ level: 'info' });
-      expect(config.cache).toEqual({ memory: { maxItems: 10_000, ttlMs: 30_000 } });
+      expect(config.cache).toEqual({ memory: { maxItems: 10_000, ttlMs: 30_000, maxBytes: 64 * 1024 * 1024 } });
+      expect(config.batch).toEqual({ maxLookups: 100 });
+      expect(config.tracing).toBeUndefined();
       expect(config.defaults).toEqual({
         timeoutMs: 2_000,
         retries: 2,
@@ -155,7 +157,6 @@ describe('loadConfig', () => {
         baseUrl: 'https://api.usertour.io',
         token: 'tok',
         options: {},
-        memoryTtlMs: 30_000,
       });
     });
 
@@ -221,22 +222,14 @@ defaults:
       expect(config.defaults.maxResponseBytes).toBe(4_096);
     });
 
-    it('should cap the memory ttl at each source ttl without changing the other sources', () => {
-      const config = load(`${MINIMAL}
-  fast:
-    kind: vemetric
-    baseUrl: https://api.vemetric.com
-    token: t
-    cache: { ttl: 10s }
-cache:
-  memory: { ttl: 1m, maxItems: 50 }
-`);
+    it('should read the memory tier settings, sizes as bytes or with a unit', () => {
+      const withUnit = load(`${MINIMAL}cache:\n  memory: { ttl: 1m, maxItems: 50, maxBytes: 512KiB }\n`);
+      const inBytes = load(`${MINIMAL}cache:\n  memory: { maxBytes: 4096 }\n`);
+      const upperCase = load(`${MINIMAL}cache:\n  memory: { maxBytes: 64MB }\n`);
 
-      expect(config.cache.memory).toEqual({ maxItems: 50, ttlMs: 60_000 });
-      expect(config.sources.map((s) => [s.name, s.memoryTtlMs])).toEqual([
-        ['crm', 60_000],
-        ['fast', 10_000],
-      ]);
+      expect(withUnit.cache.memory).toEqual({ maxItems: 50, ttlMs: 60_000, maxBytes: 524_288 });
+      expect(inBytes.cache.memory.maxBytes).toBe(4_096);
+      expect(upperCase.cache.memory.maxBytes).toBe(67_108_864);
     });
   });
 
@@ -259,19 +252,27 @@ cache:
       expect(load(MINIMAL, { env: { PORT: '', HOST: '' } }).server).toMatchObject({ port: 3000, host: '0.0.0.0' });
     });
 
-    it('should not report an invalid file port that PORT replaces', () => {
-      expect(load(`${MINIMAL}server: { port: 99999 }\n`, { env: { PORT: '4000' } }).server.port).toBe(4000);
-    });
-
-    it.each([['65536'], ['-1'], ['80a'], ['3.5']])('should report PORT=%s', (port) => {
-      expect(problemsOf(MINIMAL, { env: { PORT: port } })).toEqual([
-        { path: 'PORT', message: 'must be an integer from 0 to 65535 (it overrides server.port)' },
+    it('should still report an invalid file port when PORT replaces it', () => {
+      expect(problemsOf(`${MINIMAL}server: { port: abc }\n`, { env: { PORT: '4000' } })).toEqual([
+        { path: 'server.port', message: 'must be an integer from 0 to 65535' },
       ]);
     });
 
-    it('should report a HOST with spaces', () => {
+    it.each([['abc'], ['65536'], ['-1'], ['80a'], ['3.5']])('should report PORT=%s under server.port', (port) => {
+      expect(problemsOf(MINIMAL, { env: { PORT: port } })).toEqual([
+        { path: 'server.port', message: 'must be an integer from 0 to 65535 (from the environment variable PORT)' },
+      ]);
+    });
+
+    it('should report an invalid PORT even when the file sets a valid port', () => {
+      expect(problemsOf(`${MINIMAL}server: { port: 8080 }\n`, { env: { PORT: 'abc' } })).toEqual([
+        { path: 'server.port', message: 'must be an integer from 0 to 65535 (from the environment variable PORT)' },
+      ]);
+    });
+
+    it('should report a HOST with spaces under server.host', () => {
       expect(problemsOf(MINIMAL, { env: { HOST: 'local host' } })).toEqual([
-        { path: 'HOST', message: 'must not contain whitespace or control characters (it overrides server.host)' },
+        { path: 'server.host', message: 'must not contain whitespace or control characters (from the environment variable HOST)' },
       ]);
     });
 
@@ -306,13 +307,13 @@ sources:
     retries: \${CRM_RETRIES:-1}
     timeout: \${CRM_TIMEOUT:-2s}
 `,
-        { env: { APP_PORT: '8081', KEY_A: 'k', CRM_URL: 'https://crm.example.com', CRM_TOKEN: 'tok', AUTH_OFF: 'false' } },
+        { env: { APP_PORT: '8081', KEY_A: 'key-a-0123456789', CRM_URL: 'https://crm.example.com', CRM_TOKEN: 'tok', AUTH_OFF: 'false' } },
       );
 
       expect(config.server).toMatchObject({ port: 8081, host: '0.0.0.0' });
       expect(config.auth.disabled).toBe(false);
       expect(config.sources[0]).toMatchObject({ baseUrl: 'https://crm.example.com/v1', token: 'tok', retries: 1, timeoutMs: 2_000 });
-      expect(config.auth.apiKeys[0]?.keySha256).toBe(sha256('k'));
+      expect(config.auth.apiKeys[0]?.keySha256).toBe(sha256('key-a-0123456789'));
     });
 
     it('should report each unset variable once, with the path where it appears', () => {
@@ -492,7 +493,10 @@ sources:
     it('should hash a plain key and never keep it', () => {
       const config = load(MINIMAL);
 
-      expect(config.auth).toEqual({ disabled: false, apiKeys: [{ name: 'dashboard', keySha256: sha256('dashboard-secret'), sources: ['*'] }] });
+      expect(config.auth).toEqual({
+        disabled: false,
+        apiKeys: [{ name: 'dashboard', keySha256: sha256('dashboard-secret'), sources: ['*'], actions: ['read'] }],
+      });
       expect(JSON.stringify(config)).not.toContain('dashboard-secret');
     });
 
@@ -507,8 +511,8 @@ sources:
       );
 
       expect(config.auth.apiKeys).toEqual([
-        { name: 'dashboard', keySha256: sha256('dashboard-secret'), sources: ['*'], rateLimit: { limit: 600, windowMs: 60_000 } },
-        { name: 'warmer', keySha256: digest.toLowerCase(), sources: ['crm'] },
+        { name: 'dashboard', keySha256: sha256('dashboard-secret'), sources: ['*'], rateLimit: { limit: 600, windowMs: 60_000 }, actions: ['read'] },
+        { name: 'warmer', keySha256: digest.toLowerCase(), sources: ['crm'], actions: ['read'] },
       ]);
     });
 
@@ -531,11 +535,11 @@ sources:
 auth:
   disabled: maybe
   apiKeys:
-    - { name: a, key: k1, keySha256: ${sha256('k1')}, sources: ["*"] }
+    - { name: a, key: key-one-0123456789, keySha256: ${sha256('key-one-0123456789')}, sources: ["*"] }
     - { name: b, sources: ["*"] }
-    - { name: a, key: k3, sources: [crm, missing] }
+    - { name: a, key: key-three-0123456789, sources: [crm, missing] }
     - { name: d, keySha256: abc, sources: [] }
-    - { name: e, key: k3, sources: ["*"], rateLimit: { limit: 0, window: forever } }
+    - { name: e, key: key-three-0123456789, sources: ["*"], rateLimit: { limit: 0, window: forever } }
     - { name: "bad name", key: "k 6", sources: [7] }
     - just-a-string
 sources:
@@ -603,7 +607,10 @@ sources:
       ['redis: { url: "redis://a", commandTimeout: 0 }', 'cache.redis.commandTimeout', 'must be longer than 0ms'],
       ['memory: { maxItems: 0 }', 'cache.memory.maxItems', 'must be an integer from 1 to 10000000'],
       ['memory: { ttl: 1x }', 'cache.memory.ttl', expect.stringMatching(/^must be a number/)],
-      ['memory: { size: 1 }', 'cache.memory.size', 'unknown key (expected one of maxItems, ttl)'],
+      ['memory: { size: 1 }', 'cache.memory.size', 'unknown key (expected one of maxItems, ttl, maxBytes)'],
+      ['memory: { maxBytes: 1gb }', 'cache.memory.maxBytes', expect.stringMatching(/^must be a number of bytes or an integer with a unit/)],
+      ['memory: { maxBytes: 0 }', 'cache.memory.maxBytes', 'must be at least 1 byte'],
+      ['memory: { maxBytes: -1mb }', 'cache.memory.maxBytes', 'must not be negative'],
     ])('should report %s', (line, path, message) => {
       expect(problemsOf(`${MINIMAL}cache:\n  ${line}\n`)).toEqual([{ path, message }]);
     });
@@ -612,8 +619,8 @@ sources:
   describe('whole file', () => {
     it('should report unknown keys at the top level and in sections', () => {
       expect(problemsOf(`${MINIMAL}sever: { port: 1 }\nserver: { prot: 1 }\ndefault: {}\n`)).toEqual([
-        { path: 'sever', message: 'unknown key (expected one of server, log, auth, cache, defaults, sources)' },
-        { path: 'default', message: 'unknown key (expected one of server, log, auth, cache, defaults, sources)' },
+        { path: 'sever', message: 'unknown key (expected one of server, log, auth, cache, defaults, batch, tracing, sources)' },
+        { path: 'default', message: 'unknown key (expected one of server, log, auth, cache, defaults, batch, tracing, sources)' },
         { path: 'server.prot', message: 'unknown key (expected one of port, host, shutdownTimeout)' },
       ]);
     });
@@ -660,7 +667,7 @@ sources:
   describe('example file', () => {
     const examplePath = fileURLToPath(new URL('../../config/gateway.example.yaml', import.meta.url));
     const env = {
-      DASHBOARD_API_KEY: 'dashboard-key',
+      DASHBOARD_API_KEY: 'dashboard-key-0123456789',
       CACHE_WARMER_KEY_SHA256: sha256('warmer-key'),
       VEMETRIC_API_KEY: 'vem_0123456789abcdefghijklmnopqrstuv',
       AMM_API_TOKEN: 'amm-token',
@@ -675,7 +682,7 @@ sources:
 
       expect(config.server).toEqual({ port: 3000, host: '0.0.0.0', shutdownTimeoutMs: 10_000 });
       expect(config.auth.apiKeys.map((k) => [k.name, k.keySha256, k.sources])).toEqual([
-        ['admin-dashboard', sha256('dashboard-key'), ['*']],
+        ['admin-dashboard', sha256('dashboard-key-0123456789'), ['*']],
         ['cache-warmer', sha256('warmer-key'), ['product-analytics', 'crm-usertour']],
       ]);
       expect(config.cache.redis).toEqual({ url: 'redis://127.0.0.1:6379/0', keyPrefix: 'pgw', commandTimeoutMs: 500 });
