@@ -616,6 +616,87 @@ sources:
     });
   });
 
+  describe('contract v2 keys', () => {
+    /** MINIMAL with `lines` appended under its only API key. */
+    const withKey = (lines: string): string => MINIMAL.replace('      sources: ["*"]\n', `      sources: ["*"]\n${lines.replace(/^/gm, '      ')}\n`);
+
+    it('should default the actions of a key to read and read read and purge', () => {
+      expect(load(MINIMAL).auth.apiKeys[0]?.actions).toEqual(['read']);
+      expect(load(withKey('actions: [read, purge]')).auth.apiKeys[0]?.actions).toEqual(['read', 'purge']);
+      expect(load(withKey('actions: [purge]')).auth.apiKeys[0]?.actions).toEqual(['purge']);
+    });
+
+    it.each([
+      ['actions: [read, delete]', '"delete" is not an action (expected one of read, purge)'],
+      ['actions: [7]', '7 is not an action (expected one of read, purge)'],
+      ['actions: []', 'must be a non-empty list of read, purge'],
+      ['actions: read', 'must be a non-empty list of read, purge'],
+    ])('should report %s', (line, message) => {
+      expect(problemsOf(withKey(line))).toEqual([{ path: 'auth.apiKeys[0].actions', message }]);
+    });
+
+    it('should require a plain caller key of at least 16 characters, and keep the hex-64 rule of keySha256', () => {
+      expect(problemsOf(MINIMAL.replace('key: dashboard-secret', 'key: x'))).toEqual([
+        { path: 'auth.apiKeys[0].key', message: 'must be at least 16 characters' },
+      ]);
+      expect(problemsOf(MINIMAL.replace('key: dashboard-secret', `key: ${'k'.repeat(15)}`))).toEqual([
+        { path: 'auth.apiKeys[0].key', message: 'must be at least 16 characters' },
+      ]);
+      expect(load(MINIMAL.replace('key: dashboard-secret', `key: ${'k'.repeat(16)}`)).auth.apiKeys[0]?.keySha256).toBe(sha256('k'.repeat(16)));
+      expect(problemsOf(MINIMAL.replace('key: dashboard-secret', `keySha256: ${'a'.repeat(63)}`))).toEqual([
+        { path: 'auth.apiKeys[0].keySha256', message: 'must be 64 hexadecimal characters (a SHA-256 digest)' },
+      ]);
+    });
+
+    it('should count a caller key in characters, not UTF-16 units', () => {
+      expect(problemsOf(MINIMAL.replace('key: dashboard-secret', `key: ${'😀'.repeat(15)}`))).toEqual([
+        { path: 'auth.apiKeys[0].key', message: 'must be at least 16 characters' },
+      ]);
+    });
+
+    it('should read batch.maxLookups, also from a variable', () => {
+      expect(load(`${MINIMAL}batch: { maxLookups: 1000 }\n`).batch).toEqual({ maxLookups: 1000 });
+      expect(load(`${MINIMAL}batch:\n  maxLookups: \${MAX_LOOKUPS}\n`, { env: { MAX_LOOKUPS: '7' } }).batch.maxLookups).toBe(7);
+    });
+
+    it.each([
+      ['batch: { maxLookups: 0 }', 'batch.maxLookups', 'must be an integer from 1 to 1000'],
+      ['batch: { maxLookups: 1001 }', 'batch.maxLookups', 'must be an integer from 1 to 1000'],
+      ['batch: { maxLookups: 2.5 }', 'batch.maxLookups', 'must be an integer from 1 to 1000'],
+      ['batch: { max: 5 }', 'batch.max', 'unknown key (expected one of maxLookups)'],
+      ['batch: 5', 'batch', 'must be a mapping'],
+    ])('should report %s', (line, path, message) => {
+      expect(problemsOf(`${MINIMAL}${line}\n`)).toEqual([{ path, message }]);
+    });
+
+    it('should read a tracing section with its defaults', () => {
+      const config = load(`${MINIMAL}tracing:\n  otlpEndpoint: http://127.0.0.1:4318/v1/traces\n`);
+
+      expect(config.tracing).toEqual({ otlpEndpoint: 'http://127.0.0.1:4318/v1/traces', serviceName: 'profile-gateway', sampleRatio: 1 });
+    });
+
+    it('should read every tracing key, the ratio also as a string', () => {
+      const config = load(`${MINIMAL}tracing: { otlpEndpoint: "https://otel.example.com/v1/traces", serviceName: pgw-eu, sampleRatio: "0.25" }\n`);
+
+      expect(config.tracing).toEqual({ otlpEndpoint: 'https://otel.example.com/v1/traces', serviceName: 'pgw-eu', sampleRatio: 0.25 });
+      expect(load(`${MINIMAL}tracing: { otlpEndpoint: "http://otel:4318", sampleRatio: 0 }\n`).tracing?.sampleRatio).toBe(0);
+    });
+
+    it.each([
+      ['tracing: { serviceName: x }', 'tracing.otlpEndpoint', 'is required'],
+      ['tracing: { otlpEndpoint: "grpc://otel:4317" }', 'tracing.otlpEndpoint', 'must be an http(s) URL'],
+      ['tracing: { otlpEndpoint: otel }', 'tracing.otlpEndpoint', 'must be an http(s) URL'],
+      ['tracing: { otlpEndpoint: "http://otel:4318", serviceName: "" }', 'tracing.serviceName', 'must not be empty'],
+      ['tracing: { otlpEndpoint: "http://otel:4318", sampleRatio: 1.5 }', 'tracing.sampleRatio', 'must be a number from 0 to 1'],
+      ['tracing: { otlpEndpoint: "http://otel:4318", sampleRatio: -0.1 }', 'tracing.sampleRatio', 'must be a number from 0 to 1'],
+      ['tracing: { otlpEndpoint: "http://otel:4318", sampleRatio: half }', 'tracing.sampleRatio', 'must be a number from 0 to 1'],
+      ['tracing: { otlpEndpoint: "http://otel:4318", ratio: 1 }', 'tracing.ratio', 'unknown key (expected one of otlpEndpoint, serviceName, sampleRatio)'],
+      ['tracing:', 'tracing', 'must be a mapping'],
+    ])('should report %s', (line, path, message) => {
+      expect(problemsOf(`${MINIMAL}${line}\n`)).toEqual([{ path, message }]);
+    });
+  });
+
   describe('whole file', () => {
     it('should report unknown keys at the top level and in sections', () => {
       expect(problemsOf(`${MINIMAL}sever: { port: 1 }\nserver: { prot: 1 }\ndefault: {}\n`)).toEqual([
