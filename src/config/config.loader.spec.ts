@@ -766,7 +766,10 @@ sources:
         ['admin-dashboard', sha256('dashboard-key-0123456789'), ['*']],
         ['cache-warmer', sha256('warmer-key'), ['product-analytics', 'crm-usertour']],
       ]);
+      expect(config.auth.apiKeys.map((k) => k.actions)).toEqual([['read', 'purge'], ['read']]);
       expect(config.cache.redis).toEqual({ url: 'redis://127.0.0.1:6379/0', keyPrefix: 'pgw', commandTimeoutMs: 500 });
+      expect(config.cache.memory).toEqual({ maxItems: 10_000, ttlMs: 30_000, maxBytes: 64 * 1024 * 1024 });
+      expect(config.batch).toEqual({ maxLookups: 100 });
       expect(config.sources.map((s) => [s.name, s.kind, s.baseUrl])).toEqual([
         ['product-analytics', 'vemetric', 'https://api.vemetric.com'],
         ['endpoint-agents', 'scalepad-amm', 'https://api.example.com'],
