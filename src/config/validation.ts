@@ -29,8 +29,8 @@ export function Present(): PropertyDecorator {
  * One class-validator constraint from a rule; the message is the rule's own. An absent value is `is required`
  * unless `checksAbsent`, when the rule itself judges `undefined`.
  */
-export function Check(name: string, rule: Rule, options?: ValidationOptions & { checksAbsent?: boolean }): PropertyDecorator {
-  const checksAbsent = options?.checksAbsent ?? false;
+export function Check(name: string, rule: Rule, options: ValidationOptions & { checksAbsent?: boolean } = {}): PropertyDecorator {
+  const { checksAbsent = false, ...validationOptions } = options;
   return ValidateBy(
     {
       name,
@@ -39,7 +39,7 @@ export function Check(name: string, rule: Rule, options?: ValidationOptions & { 
         defaultMessage: (args) => (args?.value === undefined && !checksAbsent ? 'is required' : (rule(args?.value) ?? 'is invalid')),
       },
     },
-    options,
+    validationOptions,
   );
 }
 
