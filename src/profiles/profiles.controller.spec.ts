@@ -1,7 +1,7 @@
 import { jest } from '@jest/globals';
 
+import { testProfile } from '../../test/support/test-profiles.js';
 import type { CachedProfile } from '../cache/cache-entry.js';
-import { testProfile } from '../cache/test-profiles.js';
 import { profileBodyOf } from './profiles.controller.js';
 
 function cachedProfile(id: string): CachedProfile {

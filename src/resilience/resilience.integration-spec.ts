@@ -5,6 +5,7 @@ import { jest } from '@jest/globals';
 import { HttpService } from '@nestjs/axios';
 import axios, { type AddressFamily, type LookupAddress } from 'axios';
 
+import { type FakeRequest, type FakeUpstream, startFakeUpstream } from '../../sandbox/fake-upstream.js';
 import type { SourceConfig } from '../config/config.types.js';
 import {
   ProfileNotFoundError,
@@ -16,7 +17,6 @@ import {
   UpstreamUnavailableError,
 } from '../profiles/profile.errors.js';
 import type { JsonValue } from '../profiles/profile.model.js';
-import { type FakeRequest, type FakeUpstream, startFakeUpstream } from '../sandbox/fake-upstream.js';
 import { createUpstreamHttp, type NotFoundRule, type UpstreamObserver } from '../sources/shared/upstream-http.js';
 import type { ResilienceOptions, ResilientUpstreamHttp } from './resilient-upstream-http.js';
 

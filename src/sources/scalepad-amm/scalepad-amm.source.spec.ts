@@ -1,18 +1,5 @@
 import { jest } from '@jest/globals';
 
-import { ConfigError, parseConfig } from '../../config/config.loader.js';
-import type { SourceConfig } from '../../config/config.types.js';
-import {
-  LookupNotSupportedError,
-  ProfileNotFoundError,
-  UpstreamAuthFailedError,
-  UpstreamBadResponseError,
-  ValidationError,
-} from '../../profiles/profile.errors.js';
-import type { JsonValue } from '../../profiles/profile.model.js';
-import type { FetchContext, ProfileSource } from '../../profiles/profile-source.port.js';
-import type { NotFoundRule, UpstreamHttp, UpstreamJson, UpstreamRequest } from '../shared/upstream-http.js';
-import { validateKindOptions } from '../source-registry.js';
 import {
   AMM_CLIENT_ID,
   ammBadActivity,
@@ -29,7 +16,20 @@ import {
   ammWithoutLastActivity,
   ammWithoutUsername,
   ammWithUpdatedAtNull,
-} from './__fixtures__/scalepad-amm.fixtures.js';
+} from '../../../test/fixtures/scalepad-amm/scalepad-amm.fixtures.js';
+import { ConfigError, parseConfig } from '../../config/config.loader.js';
+import type { SourceConfig } from '../../config/config.types.js';
+import {
+  LookupNotSupportedError,
+  ProfileNotFoundError,
+  UpstreamAuthFailedError,
+  UpstreamBadResponseError,
+  ValidationError,
+} from '../../profiles/profile.errors.js';
+import type { JsonValue } from '../../profiles/profile.model.js';
+import type { FetchContext, ProfileSource } from '../../profiles/profile-source.port.js';
+import type { NotFoundRule, UpstreamHttp, UpstreamJson, UpstreamRequest } from '../shared/upstream-http.js';
+import { validateKindOptions } from '../source-registry.js';
 import { scalepadAmmSourceFactory } from './scalepad-amm.source.js';
 
 type GetJson = (request: UpstreamRequest, context: FetchContext, notFound: NotFoundRule) => Promise<UpstreamJson>;
