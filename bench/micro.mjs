@@ -17,8 +17,8 @@ import { profileCacheKey } from '../dist/cache/cache-keys.js';
 import { profileEtag } from '../dist/cache/etag.js';
 import { createLogger } from '../dist/logger.js';
 import { GatewayMetrics } from '../dist/metrics/gateway-metrics.js';
-import { usertourFake } from '../dist/sandbox/fakes/usertour.fake.js';
 import { mapUsertourUser } from '../dist/sources/usertour/usertour.mapper.js';
+import { usertourFake } from '../dist-sandbox/sandbox/fakes/usertour.fake.js';
 import { BENCH_USERTOUR_TOKEN, benchUser } from './lib.mjs';
 
 if (typeof globalThis.gc !== 'function') {

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 
+import { testProfile } from '../../test/support/test-profiles.js';
 import type { JsonValue } from '../profiles/profile.model.js';
 import { profileEtag, stableJson } from './etag.js';
-import { testProfile } from './test-profiles.js';
 
 describe('stableJson', () => {
   it('should sort object keys at every level when serializing', () => {

@@ -2,12 +2,12 @@ import { jest } from '@jest/globals';
 import { Redis } from 'ioredis';
 
 import { type RedisProcess, startRedis } from '../../test/support/redis-server.mjs';
+import { testFetched } from '../../test/support/test-profiles.js';
 import type { CachePolicy } from '../config/config.types.js';
 import { NotCachedError, ProfileNotFoundError, UpstreamFailureError, UpstreamTimeoutError } from '../profiles/profile.errors.js';
 import type { FetchedProfile } from '../profiles/profile-source.port.js';
 import { profileCacheKey } from './cache-keys.js';
 import { type CacheDirective, type CacheLookup, type CacheObserver, createProfileCache, type ProfileCache } from './profile-cache.js';
-import { testFetched } from './test-profiles.js';
 
 const REDIS_URL = process.env.REDIS_URL as string;
 const LONG: CachePolicy = { ttlMs: 60_000, staleWhileRevalidateMs: 10_000, staleIfErrorMs: 120_000, notFoundTtlMs: 30_000 };

@@ -1,5 +1,6 @@
 import { jest } from '@jest/globals';
 
+import { testFetched } from '../../test/support/test-profiles.js';
 import type { CachePolicy } from '../config/config.types.js';
 import {
   NotCachedError,
@@ -11,7 +12,6 @@ import {
 import type { FetchedProfile } from '../profiles/profile-source.port.js';
 import { profileEtag } from './etag.js';
 import { type CacheDirective, type CacheLookup, type CacheObserver, createProfileCache, ProfileCache } from './profile-cache.js';
-import { testFetched } from './test-profiles.js';
 
 const policy: CachePolicy = { ttlMs: 10_000, staleWhileRevalidateMs: 5_000, staleIfErrorMs: 60_000, notFoundTtlMs: 3_000 };
 const T0 = 1_700_000_000_000;

@@ -3,11 +3,11 @@ import { Cluster, Redis } from 'ioredis';
 
 import { type RedisClusterProcess, startRedisCluster } from '../../test/support/redis-cluster.mjs';
 import { type RedisSentinelProcess, startRedisSentinel } from '../../test/support/redis-sentinel.mjs';
+import { testFetched } from '../../test/support/test-profiles.js';
 import type { CachePolicy, RedisConfig } from '../config/config.types.js';
 import type { FetchedProfile } from '../profiles/profile-source.port.js';
 import { profileCacheKey } from './cache-keys.js';
 import { type CacheDirective, type CacheLookup, createProfileCache, type ProfileCache } from './profile-cache.js';
-import { testFetched } from './test-profiles.js';
 
 const POLICY: CachePolicy = { ttlMs: 60_000, staleWhileRevalidateMs: 10_000, staleIfErrorMs: 120_000, notFoundTtlMs: 30_000 };
 const opened: ProfileCache[] = [];

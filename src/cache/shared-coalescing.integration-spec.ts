@@ -1,12 +1,12 @@
 import { jest } from '@jest/globals';
 import { Redis } from 'ioredis';
 
+import { testFetched } from '../../test/support/test-profiles.js';
 import type { CachePolicy, RedisConfig } from '../config/config.types.js';
 import { ProfileNotFoundError } from '../profiles/profile.errors.js';
 import type { FetchedProfile } from '../profiles/profile-source.port.js';
 import { profileLeaseKey } from './cache-keys.js';
 import { type CacheDirective, type CacheLookup, createProfileCache, type ProfileCache } from './profile-cache.js';
-import { testFetched } from './test-profiles.js';
 
 const REDIS_URL = process.env.REDIS_URL as string;
 const POLICY: CachePolicy = { ttlMs: 60_000, staleWhileRevalidateMs: 10_000, staleIfErrorMs: 120_000, notFoundTtlMs: 30_000 };

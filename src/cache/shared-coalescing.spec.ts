@@ -1,12 +1,12 @@
 import { jest } from '@jest/globals';
 
+import { testFetched } from '../../test/support/test-profiles.js';
+import { InMemoryRedis } from '../../test/support/test-shared-tier.js';
 import type { CachePolicy } from '../config/config.types.js';
 import { ProfileNotFoundError, UpstreamFailureError } from '../profiles/profile.errors.js';
 import type { FetchedProfile } from '../profiles/profile-source.port.js';
 import { profileCacheKey, profileLeaseKey } from './cache-keys.js';
 import { type CacheDirective, type CacheLookup, DEFAULT_LEASE_MS, leaseMsFor, ProfileCache } from './profile-cache.js';
-import { testFetched } from './test-profiles.js';
-import { InMemoryRedis } from './test-shared-tier.js';
 
 const policy: CachePolicy = { ttlMs: 60_000, staleWhileRevalidateMs: 10_000, staleIfErrorMs: 120_000, notFoundTtlMs: 30_000 };
 const KEY_PARTS = { source: 'crm-usertour', by: 'id', id: 'usr_1' } as const;

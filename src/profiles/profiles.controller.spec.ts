@@ -6,14 +6,15 @@ import { APP_FILTER } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 
+import { testProfile } from '../../test/support/test-profiles.js';
 import { ApiKeyAuthenticator } from '../auth/api-key.authenticator.js';
 import { ApiKeyGuard } from '../auth/api-key.guard.js';
 import { createKeyRateLimiter, KeyRateLimiter } from '../auth/key-rate-limiter.js';
 import { requestIdOf } from '../bootstrap.js';
 import type { CachedProfile } from '../cache/cache-entry.js';
 import type { CacheAnswer } from '../cache/profile-cache.js';
-import { testProfile } from '../cache/test-profiles.js';
 import { ProblemFilter } from '../common/problem.filter.js';
+import type { ApiKeyConfig } from '../config/config.types.js';
 import { GatewayMetrics } from '../metrics/gateway-metrics.js';
 import {
   ProfileNotFoundError,
@@ -46,7 +47,8 @@ function answerOf(entry: CachedProfile): CacheAnswer {
  */
 async function setup() {
   const getProfile = jest.fn<(request: ProfileRequest) => Promise<CacheAnswer>>();
-  const auth = { disabled: false, apiKeys: [{ name: 'svc', keySha256: createHash('sha256').update(KEY).digest('hex'), sources: ['crm'] }] };
+  const apiKeys: ApiKeyConfig[] = [{ name: 'svc', keySha256: createHash('sha256').update(KEY).digest('hex'), sources: ['crm'], actions: ['read'] }];
+  const auth = { disabled: false, apiKeys };
   const moduleRef = await Test.createTestingModule({
     controllers: [ProfilesController],
     providers: [

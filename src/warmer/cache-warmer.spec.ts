@@ -1,5 +1,6 @@
 import { jest } from '@jest/globals';
 
+import { VirtualClock } from '../../test/support/virtual-clock.js';
 import type { CacheAnswer } from '../cache/profile-cache.js';
 import {
   NotCachedError,
@@ -10,7 +11,6 @@ import {
 } from '../profiles/profile.errors.js';
 import type { ProfileRequest } from '../profiles/profiles.service.js';
 import { isFreshHit, rateLimitResumeAt, warmIds } from './cache-warmer.js';
-import { VirtualClock } from './virtual-clock.js';
 
 const answer = (cacheStatus: string): CacheAnswer => ({ cacheStatus }) as CacheAnswer;
 const refreshedAnswer = answer('profile-gateway; fwd=request; stored');

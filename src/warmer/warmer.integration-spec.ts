@@ -7,16 +7,16 @@ import { Readable } from 'node:stream';
 import { HttpService } from '@nestjs/axios';
 import axios from 'axios';
 
+import { type FakeHandler, type FakeRequest, type FakeResponse, type FakeUpstream, startFakeUpstream } from '../../sandbox/fake-upstream.js';
+import { orgDirectoryFake } from '../../sandbox/fakes/org-directory.fake.js';
+import { vemetricFake } from '../../sandbox/fakes/vemetric.fake.js';
+import { SANDBOX_DATA, SANDBOX_TOKENS } from '../../sandbox/sample-data.js';
 import { type RedisProcess, startRedis } from '../../test/support/redis-server.mjs';
 import { createProfileCache, type ProfileCache } from '../cache/profile-cache.js';
 import { loadConfig } from '../config/config.loader.js';
 import { ProfileNotFoundError } from '../profiles/profile.errors.js';
 import type { JsonObject } from '../profiles/profile.model.js';
 import { ProfilesService } from '../profiles/profiles.service.js';
-import { type FakeHandler, type FakeRequest, type FakeResponse, type FakeUpstream, startFakeUpstream } from '../sandbox/fake-upstream.js';
-import { orgDirectoryFake } from '../sandbox/fakes/org-directory.fake.js';
-import { vemetricFake } from '../sandbox/fakes/vemetric.fake.js';
-import { SANDBOX_DATA, SANDBOX_TOKENS } from '../sandbox/sample-data.js';
 import { SourceRegistry, validateKindOptions } from '../sources/source-registry.js';
 import { type CommandIo, runWarmCommand } from './warm-command.js';
 

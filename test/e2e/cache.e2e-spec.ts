@@ -1,5 +1,5 @@
-import { orgDirectoryFake } from '../../src/sandbox/fakes/org-directory.fake.js';
-import { SANDBOX_DATA, SANDBOX_TOKENS } from '../../src/sandbox/sample-data.js';
+import { orgDirectoryFake } from '../../sandbox/fakes/org-directory.fake.js';
+import { SANDBOX_DATA, SANDBOX_TOKENS } from '../../sandbox/sample-data.js';
 import { type Harness, startHarness, TEST_API_KEY } from '../support/gateway-harness.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

@@ -4,11 +4,11 @@ import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
-import { orgDirectoryFake } from '../../src/sandbox/fakes/org-directory.fake.js';
-import { scalepadAmmFake } from '../../src/sandbox/fakes/scalepad-amm.fake.js';
-import { usertourFake } from '../../src/sandbox/fakes/usertour.fake.js';
-import { vemetricFake } from '../../src/sandbox/fakes/vemetric.fake.js';
-import { SANDBOX_AMM_CLIENT_ID, SANDBOX_DATA, SANDBOX_TOKENS } from '../../src/sandbox/sample-data.js';
+import { orgDirectoryFake } from '../../sandbox/fakes/org-directory.fake.js';
+import { scalepadAmmFake } from '../../sandbox/fakes/scalepad-amm.fake.js';
+import { usertourFake } from '../../sandbox/fakes/usertour.fake.js';
+import { vemetricFake } from '../../sandbox/fakes/vemetric.fake.js';
+import { SANDBOX_AMM_CLIENT_ID, SANDBOX_DATA, SANDBOX_TOKENS } from '../../sandbox/sample-data.js';
 import { type Harness, startHarness, TEST_API_KEY } from '../support/gateway-harness.js';
 
 const usertourData = {

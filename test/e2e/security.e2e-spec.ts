@@ -8,13 +8,13 @@ import { fileURLToPath } from 'node:url';
 
 import { Redis } from 'ioredis';
 
+import { type FakeUpstream, startFakeUpstream } from '../../sandbox/fake-upstream.js';
+import { usertourFake } from '../../sandbox/fakes/usertour.fake.js';
+import { vemetricFake } from '../../sandbox/fakes/vemetric.fake.js';
+import { SANDBOX_DATA, SANDBOX_TOKENS } from '../../sandbox/sample-data.js';
 import { MAX_HEADER_BYTES } from '../../src/bootstrap.js';
 import { ERROR_CODES } from '../../src/profiles/profile.errors.js';
 import { CANONICAL_FIELDS } from '../../src/profiles/profile.model.js';
-import { type FakeUpstream, startFakeUpstream } from '../../src/sandbox/fake-upstream.js';
-import { usertourFake } from '../../src/sandbox/fakes/usertour.fake.js';
-import { vemetricFake } from '../../src/sandbox/fakes/vemetric.fake.js';
-import { SANDBOX_DATA, SANDBOX_TOKENS } from '../../src/sandbox/sample-data.js';
 import { type Harness, type HttpAnswer, request, startHarness, TEST_API_KEY } from '../support/gateway-harness.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');

@@ -4,9 +4,9 @@ import path from 'node:path';
 
 import { Cluster } from 'ioredis';
 
-import { type FakeUpstream, startFakeUpstream } from '../../src/sandbox/fake-upstream.js';
-import { usertourFake,type UsertourFakeData, type UsertourFakeUser } from '../../src/sandbox/fakes/usertour.fake.js';
-import { SANDBOX_TOKENS } from '../../src/sandbox/sample-data.js';
+import { type FakeUpstream, startFakeUpstream } from '../../sandbox/fake-upstream.js';
+import { usertourFake,type UsertourFakeData, type UsertourFakeUser } from '../../sandbox/fakes/usertour.fake.js';
+import { SANDBOX_TOKENS } from '../../sandbox/sample-data.js';
 import { type GatewayProcess, startGatewayProcess } from '../support/gateway-process.js';
 import { type RedisClusterProcess, startRedisCluster } from '../support/redis-cluster.mjs';
 import { freePort } from '../support/redis-server.mjs';

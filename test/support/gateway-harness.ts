@@ -2,11 +2,11 @@ import { Writable } from 'node:stream';
 
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 
+import { type FakeHandler, type FakeUpstream, startFakeUpstream } from '../../sandbox/fake-upstream.js';
 import { createGatewayApp } from '../../src/bootstrap.js';
 import { loadConfig } from '../../src/config/config.loader.js';
 import type { GatewayConfig } from '../../src/config/config.types.js';
 import { createLogger } from '../../src/logger.js';
-import { type FakeHandler, type FakeUpstream, startFakeUpstream } from '../../src/sandbox/fake-upstream.js';
 import { validateKindOptions } from '../../src/sources/source-registry.js';
 
 export interface HttpAnswer {

@@ -1,6 +1,7 @@
 import { HttpService } from '@nestjs/axios';
 import axios from 'axios';
 
+import { type FakeUpstream, startFakeUpstream } from '../../../sandbox/fake-upstream.js';
 import type { SourceConfig } from '../../config/config.types.js';
 import {
   ProfileNotFoundError,
@@ -12,7 +13,6 @@ import {
   UpstreamTimeoutError,
 } from '../../profiles/profile.errors.js';
 import type { JsonValue } from '../../profiles/profile.model.js';
-import { type FakeUpstream, startFakeUpstream } from '../../sandbox/fake-upstream.js';
 import {
   AxiosUpstreamTransport,
   classifyResponse,

@@ -3,11 +3,11 @@ import 'reflect-metadata';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { startGateway } from '../bootstrap.js';
-import { loadConfig } from '../config/config.loader.js';
-import { ConfigError } from '../config/config-error.js';
-import { createLogger } from '../logger.js';
-import { validateKindOptions } from '../sources/source-registry.js';
+import { startGateway } from '../src/bootstrap.js';
+import { loadConfig } from '../src/config/config.loader.js';
+import { ConfigError } from '../src/config/config-error.js';
+import { createLogger } from '../src/logger.js';
+import { validateKindOptions } from '../src/sources/source-registry.js';
 import { startSandboxUpstreams } from './sandbox-upstreams.js';
 
 /** Sample lookups printed as ready-to-paste curl lines. */

@@ -1,5 +1,5 @@
-import type { CanonicalProfile } from '../profiles/profile.model.js';
-import type { FetchedProfile } from '../profiles/profile-source.port.js';
+import type { CanonicalProfile } from '../../src/profiles/profile.model.js';
+import type { FetchedProfile } from '../../src/profiles/profile-source.port.js';
 
 /** A complete canonical profile for cache tests; `overrides` replace top-level fields. */
 export function testProfile(overrides: Partial<CanonicalProfile> = {}): CanonicalProfile {

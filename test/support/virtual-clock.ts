@@ -1,4 +1,4 @@
-import type { Clock } from './worker-pool.js';
+import type { Clock } from '../../src/warmer/worker-pool.js';
 
 /**
  * A clock for tests: `sleep` lets other pending work run, then moves time forward to the sleeper's wake-up time

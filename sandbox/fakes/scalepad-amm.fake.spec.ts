@@ -1,12 +1,12 @@
 
-import { realSource, testSourceConfig } from '../../../test/support/real-source.js';
 import {
   ProfileNotFoundError,
   UpstreamAuthFailedError,
   UpstreamFailureError,
   UpstreamRejectedIdError,
-} from '../../profiles/profile.errors.js';
-import type { ProfileSource } from '../../profiles/profile-source.port.js';
+} from '../../src/profiles/profile.errors.js';
+import type { ProfileSource } from '../../src/profiles/profile-source.port.js';
+import { scalepadAmmSourceFactory } from '../../src/sources/scalepad-amm/scalepad-amm.source.js';
 import {
   AMM_CLIENT_ID,
   ammClientNotFoundBody,
@@ -17,8 +17,8 @@ import {
   ammNewUser,
   ammUnauthorizedBody,
   ammUserNotFoundBody,
-} from '../../sources/scalepad-amm/__fixtures__/scalepad-amm.fixtures.js';
-import { scalepadAmmSourceFactory } from '../../sources/scalepad-amm/scalepad-amm.source.js';
+} from '../../test/fixtures/scalepad-amm/scalepad-amm.fixtures.js';
+import { realSource, testSourceConfig } from '../../test/support/real-source.js';
 import { type FakeUpstream, startFakeUpstream } from '../fake-upstream.js';
 import { scalepadAmmFake, type ScalepadAmmFakeData } from './scalepad-amm.fake.js';
 

@@ -1,15 +1,15 @@
 
-import { realSource, testSourceConfig } from '../../../test/support/real-source.js';
-import { ProfileNotFoundError, UpstreamAuthFailedError, UpstreamRejectedIdError } from '../../profiles/profile.errors.js';
-import type { JsonObject } from '../../profiles/profile.model.js';
-import type { ProfileSource } from '../../profiles/profile-source.port.js';
+import { ProfileNotFoundError, UpstreamAuthFailedError, UpstreamRejectedIdError } from '../../src/profiles/profile.errors.js';
+import type { JsonObject } from '../../src/profiles/profile.model.js';
+import type { ProfileSource } from '../../src/profiles/profile-source.port.js';
+import { orgDirectorySourceFactory } from '../../src/sources/org-directory/org-directory.source.js';
 import {
   orgFullUser,
   orgMinimalUser,
   orgNotFoundBody,
   orgPersonalUser,
-} from '../../sources/org-directory/__fixtures__/org-directory.fixtures.js';
-import { orgDirectorySourceFactory } from '../../sources/org-directory/org-directory.source.js';
+} from '../../test/fixtures/org-directory/org-directory.fixtures.js';
+import { realSource, testSourceConfig } from '../../test/support/real-source.js';
 import { type FakeUpstream, startFakeUpstream } from '../fake-upstream.js';
 import { omitNullProperties, ORG_DIRECTORY_HEADERS, orgDirectoryFake, type OrgDirectoryFakeData } from './org-directory.fake.js';
 

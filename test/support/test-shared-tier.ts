@@ -1,4 +1,4 @@
-import type { InvalidationMessage, LeaseAttempt, SharedRead, SharedTier } from './redis-tier.js';
+import type { InvalidationMessage, LeaseAttempt, SharedRead, SharedTier } from '../../src/cache/redis-tier.js';
 
 interface Value {
   text: string;

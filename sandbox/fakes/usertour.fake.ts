@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 
-import type { JsonObject, JsonValue } from '../../profiles/profile.model.js';
+import type { JsonObject, JsonValue } from '../../src/profiles/profile.model.js';
 import type { FakeHandler, FakeRequest, FakeResponse } from '../fake-upstream.js';
 
 export interface UsertourFakeCompany {

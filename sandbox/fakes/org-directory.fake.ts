@@ -1,4 +1,4 @@
-import type { JsonObject, JsonValue } from '../../profiles/profile.model.js';
+import type { JsonObject, JsonValue } from '../../src/profiles/profile.model.js';
 import { bearerToken, type FakeHandler, type FakeResponse } from '../fake-upstream.js';
 
 export interface OrgDirectoryFakeData {

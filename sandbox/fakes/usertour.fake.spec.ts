@@ -1,10 +1,10 @@
 import http from 'node:http';
 
-import { realSource, testSourceConfig } from '../../../test/support/real-source.js';
-import { ProfileNotFoundError, UpstreamAuthFailedError, UpstreamFailureError } from '../../profiles/profile.errors.js';
-import type { ProfileSource } from '../../profiles/profile-source.port.js';
-import { usertourErrorBodies, usertourExpandedNoCompanies, usertourFullyExpanded } from '../../sources/usertour/__fixtures__/usertour.fixtures.js';
-import { usertourSourceFactory } from '../../sources/usertour/usertour.source.js';
+import { ProfileNotFoundError, UpstreamAuthFailedError, UpstreamFailureError } from '../../src/profiles/profile.errors.js';
+import type { ProfileSource } from '../../src/profiles/profile-source.port.js';
+import { usertourSourceFactory } from '../../src/sources/usertour/usertour.source.js';
+import { usertourErrorBodies, usertourExpandedNoCompanies, usertourFullyExpanded } from '../../test/fixtures/usertour/usertour.fixtures.js';
+import { realSource, testSourceConfig } from '../../test/support/real-source.js';
 import { type FakeUpstream, startFakeUpstream } from '../fake-upstream.js';
 import { usertourFake,type UsertourFakeData } from './usertour.fake.js';
 

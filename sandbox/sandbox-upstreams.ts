@@ -49,7 +49,7 @@ export async function startSandboxUpstreams(basePort = 0, host = '127.0.0.1'): P
   };
 }
 
-/** `node dist/sandbox/sandbox-upstreams.js`: the sandbox upstreams alone (docker-compose), on SANDBOX_PORT.. (4100). */
+/** `node dist-sandbox/sandbox/sandbox-upstreams.js`: the sandbox upstreams alone (docker-compose), on SANDBOX_PORT.. (4100). */
 async function main(): Promise<void> {
   const sandbox = await startSandboxUpstreams(Number(process.env.SANDBOX_PORT ?? 4100), process.env.SANDBOX_HOST ?? '0.0.0.0');
   for (const [name, upstream] of Object.entries(sandbox.upstreams)) process.stdout.write(`${name}: ${upstream.url}\n`);

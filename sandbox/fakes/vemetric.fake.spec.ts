@@ -1,4 +1,4 @@
-import type { JsonObject } from '../../profiles/profile.model.js';
+import type { JsonObject } from '../../src/profiles/profile.model.js';
 import {
   vemetricAnonymous,
   vemetricErrorBodies,
@@ -6,7 +6,7 @@ import {
   vemetricMaxId,
   vemetricNoEvents,
   vemetricNonStringEmail,
-} from '../../sources/vemetric/__fixtures__/vemetric.fixtures.js';
+} from '../../test/fixtures/vemetric/vemetric.fixtures.js';
 import { type FakeUpstream, startFakeUpstream } from '../fake-upstream.js';
 import { vemetricFake, type VemetricFakeData } from './vemetric.fake.js';
 
