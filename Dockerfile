@@ -6,6 +6,7 @@
 #
 # The same image runs the sandbox upstreams: `node dist/sandbox/sandbox-upstreams.js` (see docker-compose.yml).
 
+# Node 24 LTS, the supported runtime (22 works too; package.json engines: >=22).
 ARG NODE_VERSION=24
 
 # ---- build: every dependency, then tsc -> dist/ ----

@@ -201,6 +201,12 @@ export class GatewayMetrics {
     this.redisErrors.inc({ operation });
   }
 
+  /** Redis failures of one operation counted so far (the `warm` command reports its failed cache writes). */
+  async redisErrorCount(operation: RedisOperation | 'ratelimit'): Promise<number> {
+    const { values } = await this.redisErrors.get();
+    return values.find((sample) => sample.labels.operation === operation)?.value ?? 0;
+  }
+
   /** Reads each source's circuit state at scrape time (in addition to the changes the observer reports). */
   readCircuitsFrom(reader: () => Iterable<[string, CircuitState]>): void {
     this.circuitReader = reader;

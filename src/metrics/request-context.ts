@@ -31,11 +31,6 @@ export function runWithRequestFacts<T>(facts: RequestFacts, fn: () => T): T {
   return storage.run(facts, fn);
 }
 
-/** The facts of the request being handled in this async context, if any. */
-export function currentRequestFacts(): RequestFacts | undefined {
-  return storage.getStore();
-}
-
 /** Records each upstream attempt on the facts of the request that made it (the log line's `upstreamStatus`). */
 export function recordUpstreamAttempt(status: number): void {
   const facts = storage.getStore();

@@ -15,7 +15,7 @@ import { ProfilesService } from './profiles.service.js';
  */
 const serializedProfiles = new WeakMap<CachedProfile, string>();
 
-export function profileBodyOf(entry: CachedProfile): string {
+function profileBodyOf(entry: CachedProfile): string {
   let body = serializedProfiles.get(entry);
   if (body === undefined) {
     body = JSON.stringify(entry.profile);

@@ -374,6 +374,22 @@ describe(ResilientUpstreamHttp.name, () => {
       expect(observer.onCircuitState.mock.calls.map((call) => call[1])).toStrictEqual(['open', 'half-open', 'closed']);
     });
 
+    it('should let one trial call through while half-open and fail the lookups that waited on it when it fails', async () => {
+      const { sut, lookup, get, script, always } = setup({ retries: 0 });
+      always(answer(500));
+      for (let i = 0; i < 3; i++) await run(lookup());
+      jest.setSystemTime(Date.now() + 10_000);
+      script({ afterMs: 200, response: answer(500) });
+
+      const outcomes = Promise.all([run(lookup()), run(lookup()), run(lookup())]);
+      const [trial, ...waiters] = await outcomes;
+
+      expect(get).toHaveBeenCalledTimes(4);
+      expect(trial.error).toBeInstanceOf(UpstreamFailureError);
+      for (const waiter of waiters) expect(waiter.error).toBeInstanceOf(UpstreamUnavailableError);
+      expect(sut.circuitState()).toBe('open');
+    });
+
     it('should open again when the trial call fails', async () => {
       const { sut, lookup, get, always } = setup({ retries: 0 });
       always(answer(500));

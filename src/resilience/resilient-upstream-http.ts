@@ -1,4 +1,3 @@
-// cockatiel 3.2 (not 4): version 4 requires Node 22, and the gateway supports Node >= 20.19.
 import {
   BrokenCircuitError,
   bulkhead,
@@ -113,7 +112,7 @@ export class ResilientUpstreamHttp implements UpstreamHttp {
     this.gate = new RateLimitGate(options.maxRateLimitWaitMs ?? DEFAULT_MAX_RATE_LIMIT_WAIT_MS);
     this.backoff = new ExponentialBackoff({ initialDelay: options.backoff?.initialDelayMs ?? 100, maxDelay: options.backoff?.maxDelayMs ?? 1000 });
     this.breaker = circuitBreaker(
-      handleWhen((error) => isCircuitFailure(error) && !this.callerCancelled.has(error)),
+      handleWhen((error) => isCircuitFailure(error) && !this.cancelledByCaller(error)),
       { halfOpenAfter: config.circuitBreaker.halfOpenAfterMs, breaker: new ConsecutiveBreaker(config.circuitBreaker.failureThreshold) },
     );
     this.breaker.onBreak(() => {
@@ -236,6 +235,11 @@ export class ResilientUpstreamHttp implements UpstreamHttp {
     if (waitMs > 0) throw new UpstreamRateLimitedError(this.config.name, Math.max(1, Math.ceil(waitMs / 1000)), 0);
   }
 
+  /** Whether `error` was raised only because the caller went away (it then says nothing about the upstream). */
+  private cancelledByCaller(error: unknown): boolean {
+    return typeof error === 'object' && error !== null && this.callerCancelled.has(error);
+  }
+
   private timeoutError(): UpstreamTimeoutError {
     return new UpstreamTimeoutError(this.config.name, this.config.timeoutMs);
   }
@@ -243,8 +247,8 @@ export class ResilientUpstreamHttp implements UpstreamHttp {
   private toDomainError(error: unknown): unknown {
     if (error instanceof RetryLater) return error.failure;
     if (error instanceof UpstreamError) return error;
-    // `instanceof`, not cockatiel 3.2's `is…Error` helpers: `isIsolatedCircuitError` and `isTaskCancelledError` test
-    // for the bulkhead's marker and would misread a full bulkhead.
+    // `instanceof`, not cockatiel's `is…Error` helpers: in 3.2 `isIsolatedCircuitError` and `isTaskCancelledError`
+    // tested for the bulkhead's marker and misread a full bulkhead; a class check cannot drift that way.
     if (error instanceof BrokenCircuitError || error instanceof IsolatedCircuitError) {
       const untilHalfOpenMs = this.openedAt + this.config.circuitBreaker.halfOpenAfterMs - Date.now();
       return new UpstreamUnavailableError(this.config.name, Math.max(1, Math.ceil(untilHalfOpenMs / 1000)));

@@ -74,10 +74,6 @@ export class SourceRegistry {
     return runtime;
   }
 
-  has(name: string): boolean {
-    return this.byName.has(name);
-  }
-
   all(): SourceRuntime[] {
     return [...this.byName.values()];
   }
