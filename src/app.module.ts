@@ -4,6 +4,8 @@ import { APP_FILTER } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import type { Logger } from 'pino';
 
+import { ProfilesController } from './api/profiles.controller.js';
+import { ProfilesService } from './api/profiles.service.js';
 import { ApiKeyAuthenticator } from './auth/api-key.authenticator.js';
 import { ApiKeyGuard } from './auth/api-key.guard.js';
 import { createKeyRateLimiter, KeyRateLimiter } from './auth/key-rate-limiter.js';
@@ -15,8 +17,6 @@ import type { ReadinessInputs } from './health/readiness.js';
 import { type CircuitState, GatewayMetrics } from './metrics/gateway-metrics.js';
 import { MetricsController } from './metrics/metrics.controller.js';
 import { recordUpstreamAttempt } from './metrics/request-context.js';
-import { ProfilesController } from './profiles/profiles.controller.js';
-import { ProfilesService } from './profiles/profiles.service.js';
 import { SourceRegistry } from './sources/source-registry.js';
 import { GATEWAY_CONFIG, LOGGER, PROFILE_CACHE, SOURCE_REGISTRY } from './tokens.js';
 

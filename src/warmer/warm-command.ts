@@ -1,12 +1,12 @@
 import { HttpService } from '@nestjs/axios';
 import axios from 'axios';
 
+import { ProfilesService } from '../api/profiles.service.js';
 import { createProfileCache, type ProfileCache } from '../cache/profile-cache.js';
 import { RedisConfigError } from '../cache/redis-connection.js';
 import { ConfigError, loadConfig } from '../config/config.loader.js';
 import type { GatewayConfig } from '../config/config.types.js';
 import { createLogger } from '../logger.js';
-import { ProfilesService } from '../profiles/profiles.service.js';
 import { SourceRegistry, validateKindOptions } from '../sources/source-registry.js';
 import { warmIds } from './cache-warmer.js';
 import { IdInputError, type IdList, readIdList } from './id-list.js';
