@@ -47,6 +47,15 @@ export default {
       to: { path: '^test/' },
     },
     {
+      name: 'sandbox-upstreams-standalone',
+      severity: 'error',
+      comment:
+        "The fake upstreams (sandbox/ but the demo) import at run time only Node's built-in modules and each other (types are erased): the " +
+        'sandbox image ships them without node_modules and without src/.',
+      from: { path: '^sandbox/', pathNot: [...TEST_CODE, '^sandbox/demo\\.ts$'] },
+      to: { pathNot: '^sandbox/', dependencyTypesNot: ['core', 'type-only'] },
+    },
+    {
       name: 'domain-imports-only-domain',
       severity: 'error',
       comment: 'src/profiles/ is the bottom layer: no config, no framework, no infrastructure, no npm package.',
