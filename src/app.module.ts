@@ -3,6 +3,7 @@ import { APP_FILTER } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import type { Logger } from 'pino';
 
+import { ProfilesController } from './api/profiles.controller.js';
 import { ApiKeyAuthenticator } from './auth/api-key.authenticator.js';
 import { ApiKeyGuard } from './auth/api-key.guard.js';
 import { createKeyRateLimiter, KeyRateLimiter } from './auth/key-rate-limiter.js';
@@ -14,7 +15,6 @@ import { HealthController, READINESS_INPUTS } from './health/health.controller.j
 import type { ReadinessInputs } from './health/readiness.js';
 import { GatewayMetrics } from './metrics/gateway-metrics.js';
 import { MetricsController } from './metrics/metrics.controller.js';
-import { ProfilesController } from './profiles/profiles.controller.js';
 import type { SourceRegistry } from './sources/source-registry.js';
 import { PROFILE_CACHE, SOURCE_REGISTRY } from './tokens.js';
 

@@ -2,11 +2,11 @@ import { HttpModule, HttpService } from '@nestjs/axios';
 import { type DynamicModule, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
 import type { Logger } from 'pino';
 
+import { ProfilesService } from './api/profiles.service.js';
 import { createProfileCache, type ProfileCache } from './cache/profile-cache.js';
 import type { GatewayConfig } from './config/config.types.js';
 import { type CircuitState, GatewayMetrics } from './metrics/gateway-metrics.js';
 import { recordUpstreamAttempt } from './metrics/request-context.js';
-import { ProfilesService } from './profiles/profiles.service.js';
 import { SourceRegistry } from './sources/source-registry.js';
 import { GATEWAY_CONFIG, LOGGER, PROFILE_CACHE, SOURCE_REGISTRY } from './tokens.js';
 

@@ -17,7 +17,8 @@ import {
   UpstreamUnavailableError,
 } from '../profiles/profile.errors.js';
 import type { JsonValue } from '../profiles/profile.model.js';
-import { createUpstreamHttp, type NotFoundRule, type UpstreamObserver } from '../sources/shared/upstream-http.js';
+import type { NotFoundRule, UpstreamObserver } from '../sources/shared/upstream-http.contract.js';
+import { createUpstreamHttp } from '../sources/upstream-http.factory.js';
 import type { ResilienceOptions, ResilientUpstreamHttp } from './resilient-upstream-http.js';
 
 const USER = { user: { id: '15241578750190521233', identifier: 'user-3' } };

@@ -3,10 +3,12 @@ import type { HttpService } from '@nestjs/axios';
 import type { GatewayConfig, SourceConfig } from '../config/config.types.js';
 import type { AdapterKind } from '../profiles/adapter-kind.js';
 import { SourceNotFoundError } from '../profiles/profile.errors.js';
-import type { ProfileSource, ProfileSourceFactory } from '../profiles/profile-source.port.js';
+import type { ProfileSource } from '../profiles/profile-source.port.js';
 import { orgDirectorySourceFactory } from './org-directory/org-directory.source.js';
 import { scalepadAmmSourceFactory } from './scalepad-amm/scalepad-amm.source.js';
-import { createUpstreamHttp, type UpstreamObserver } from './shared/upstream-http.js';
+import type { ProfileSourceFactory } from './shared/source-factory.js';
+import type { UpstreamObserver } from './shared/upstream-http.contract.js';
+import { createUpstreamHttp } from './upstream-http.factory.js';
 import { usertourSourceFactory } from './usertour/usertour.source.js';
 import { vemetricSourceFactory } from './vemetric/vemetric.source.js';
 

@@ -2,6 +2,7 @@ import type { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { Logger } from 'pino';
 
+import { ProfilesService } from '../api/profiles.service.js';
 import type { ProfileCache } from '../cache/profile-cache.js';
 import { RedisConfigError } from '../cache/redis-connection.js';
 import { ConfigError, loadConfig } from '../config/config.loader.js';
@@ -9,7 +10,6 @@ import type { GatewayConfig } from '../config/config.types.js';
 import { GatewayCoreModule } from '../gateway-core.module.js';
 import { createLogger } from '../logger.js';
 import { GatewayMetrics } from '../metrics/gateway-metrics.js';
-import { ProfilesService } from '../profiles/profiles.service.js';
 import { type SourceRegistry, validateKindOptions } from '../sources/source-registry.js';
 import { PROFILE_CACHE, SOURCE_REGISTRY } from '../tokens.js';
 import { warmIds } from './cache-warmer.js';

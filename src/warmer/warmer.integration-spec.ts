@@ -12,11 +12,11 @@ import { orgDirectoryFake } from '../../sandbox/fakes/org-directory.fake.js';
 import { vemetricFake } from '../../sandbox/fakes/vemetric.fake.js';
 import { SANDBOX_DATA, SANDBOX_TOKENS } from '../../sandbox/sample-data.js';
 import { type RedisProcess, startRedis } from '../../test/support/redis-server.mjs';
+import { ProfilesService } from '../api/profiles.service.js';
 import { createProfileCache, type ProfileCache } from '../cache/profile-cache.js';
 import { loadConfig } from '../config/config.loader.js';
 import { ProfileNotFoundError } from '../profiles/profile.errors.js';
 import type { JsonObject } from '../profiles/profile.model.js';
-import { ProfilesService } from '../profiles/profiles.service.js';
 import { SourceRegistry, validateKindOptions } from '../sources/source-registry.js';
 import { type CommandIo, runWarmCommand } from './warm-command.js';
 

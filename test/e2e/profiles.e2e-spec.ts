@@ -432,6 +432,26 @@ describe('GET /profiles/:source/:id (e2e, real sockets)', () => {
       expect(h.logs.some((line) => line.includes('"reqId":"trace-123"'))).toBe(true);
     });
 
+    it.each([
+      ['vemetric', '/profiles/analytics/4400128813370022'],
+      ['amm', '/profiles/agents/a1d97031-04e2-4907-a249-093f7436207b'],
+      ['usertour', '/profiles/crm/usr_123456789'],
+      ['org', '/profiles/directory/4'],
+    ])("should send the caller's X-Request-Id to the %s upstream", async (fake, path) => {
+      const res = await h.get(path, { 'x-request-id': `trace-${fake}`, 'cache-control': 'no-cache' });
+
+      expect(res.status).toBe(200);
+      expect(h.fakes[fake]!.calls.map((call) => call.headers['x-request-id'])).toEqual([`trace-${fake}`]);
+    });
+
+    it('should send the generated request id to the upstream when the caller sends none', async () => {
+      const res = await h.get('/profiles/directory/17', { 'cache-control': 'no-cache' });
+
+      expect(res.status).toBe(200);
+      expect(h.fakes.org!.calls).toHaveLength(1);
+      expect(h.fakes.org!.calls[0]!.headers['x-request-id']).toBe(res.headers.get('x-request-id'));
+    });
+
     it('should send ETag, Cache-Control, Age and Cache-Status, and 304 on a matching If-None-Match', async () => {
       const first = await h.get('/profiles/agents/a1d97031-04e2-4907-a249-093f7436207b', { 'cache-control': 'no-cache' });
       const etag = first.headers.get('etag')!;

@@ -2,8 +2,9 @@ import { HttpService } from '@nestjs/axios';
 import axios from 'axios';
 
 import type { SourceConfig } from '../../src/config/config.types.js';
-import type { ProfileSource, ProfileSourceFactory } from '../../src/profiles/profile-source.port.js';
-import { createUpstreamHttp } from '../../src/sources/shared/upstream-http.js';
+import type { ProfileSource } from '../../src/profiles/profile-source.port.js';
+import type { ProfileSourceFactory } from '../../src/sources/shared/source-factory.js';
+import { createUpstreamHttp } from '../../src/sources/upstream-http.factory.js';
 
 /** A complete source configuration for tests: one attempt, a 2 s budget, no stale windows. */
 export function testSourceConfig(overrides: Partial<SourceConfig> & Pick<SourceConfig, 'name' | 'kind' | 'baseUrl' | 'token'>): SourceConfig {

@@ -28,7 +28,7 @@ import {
 } from '../../profiles/profile.errors.js';
 import type { JsonValue } from '../../profiles/profile.model.js';
 import type { FetchContext, ProfileSource } from '../../profiles/profile-source.port.js';
-import type { NotFoundRule, UpstreamHttp, UpstreamJson, UpstreamRequest } from '../shared/upstream-http.js';
+import type { NotFoundRule, UpstreamHttp, UpstreamJson, UpstreamRequest } from '../shared/upstream-http.contract.js';
 import { validateKindOptions } from '../source-registry.js';
 import { scalepadAmmSourceFactory } from './scalepad-amm.source.js';
 
@@ -47,7 +47,7 @@ function setup(body: JsonValue = ammFullUser, options?: Record<string, string>) 
   return { sut, getJson, onInvalidOptionalTimestamp };
 }
 
-const context: FetchContext = { requestId: 'req-1', signal: new AbortController().signal };
+const context: FetchContext = { requestId: 'req-1' };
 
 describe('scalepadAmmSourceFactory', () => {
   describe('validateOptions', () => {

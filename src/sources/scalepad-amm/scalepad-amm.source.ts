@@ -1,9 +1,10 @@
 import type { SourceConfig } from '../../config/config.types.js';
 import { kindOptions } from '../../config/kind-options.js';
 import { Check } from '../../config/validation.js';
-import type { ProfileSource, ProfileSourceFactory, SourceDependencies } from '../../profiles/profile-source.port.js';
+import type { ProfileSource } from '../../profiles/profile-source.port.js';
 import { type IdRule, matching } from '../shared/id-rules.js';
 import { MappedProfileSource } from '../shared/mapped-source.js';
+import type { ProfileSourceFactory, SourceDependencies } from '../shared/source-factory.js';
 import { ScalepadAmmClient } from './scalepad-amm.client.js';
 import { mapScalepadAmmUser } from './scalepad-amm.mapper.js';
 import { scalepadAmmUserSchema } from './scalepad-amm.types.js';

@@ -23,7 +23,7 @@ import {
   UpstreamTimeoutError,
   UpstreamUnavailableError,
   ValidationError,
-} from './profile.errors.js';
+} from '../profiles/profile.errors.js';
 import { ProfilesController } from './profiles.controller.js';
 import { type ProfileRequest, ProfilesService } from './profiles.service.js';
 
