@@ -118,7 +118,8 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
       BEARER_SCHEME,
     );
   for (const [name, description] of TAGS) builder = builder.addTag(name, description);
-  const document = SwaggerModule.createDocument(app, builder.build());
+  // One tag per operation: the tags of the decorators, not one more derived from the controller's name.
+  const document = SwaggerModule.createDocument(app, builder.build(), { autoTagControllers: false });
   document.components = { ...document.components, schemas: { ...document.components?.schemas, ...OPENAPI_SCHEMAS } };
   complete(document);
   return document;
