@@ -7,8 +7,9 @@ import { ApiKeyAuthenticator, bearerKeyOf } from './api-key.authenticator.js';
 import { KeyRateLimiter, type RateLimitState } from './key-rate-limiter.js';
 
 /**
- * An RFC 8941 sf-string of a key name: `"` and `\` are escaped; characters an sf-string cannot hold (outside visible
- * ASCII and space) become `?`, so the header always parses. Names are informational here, never parsed back.
+ * An RFC 8941 sf-string of a key name. The configuration already limits names to letters, digits, `.`, `-` and `_`;
+ * this still escapes `"` and `\` and turns characters an sf-string cannot hold (outside visible ASCII and space) into
+ * `?`, so the header parses whatever a name becomes. Names are informational here, never parsed back.
  */
 export function sfString(value: string): string {
   return `"${value.replace(/[^\x20-\x7e]/g, '?').replace(/["\\]/g, (c) => `\\${c}`)}"`;
