@@ -35,7 +35,7 @@ function exchange(url: string, text: string, timeoutMs = 3_000): Promise<RawResp
       try {
         resolve(parseResponses(Buffer.concat(chunks).toString('latin1')));
       } catch (error) {
-        reject(error);
+        reject(error instanceof Error ? error : new Error(String(error)));
       }
     });
   });

@@ -42,7 +42,7 @@ function rawGet(url: string): Promise<{ status: number; text: string }> {
           checkResponse(url, { method: 'GET', target: pathname, status: res.statusCode ?? 0, contentType: res.headers['content-type'] ?? null, text });
           resolve({ status: res.statusCode ?? 0, text });
         } catch (error) {
-          reject(error);
+          reject(error instanceof Error ? error : new Error(String(error)));
         }
       });
     });

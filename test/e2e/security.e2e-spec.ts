@@ -51,7 +51,7 @@ function rawGet(url: string, pathname: string, headers: Record<string, string> =
           checkResponse(url, { method: 'GET', target: pathname, status: res.statusCode ?? 0, contentType: res.headers['content-type'] ?? null, text });
           resolve({ status: res.statusCode ?? 0, text, headers: res.headers });
         } catch (error) {
-          reject(error);
+          reject(error instanceof Error ? error : new Error(String(error)));
         }
       });
     });
