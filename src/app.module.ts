@@ -9,6 +9,7 @@ import { ApiKeyGuard } from './auth/api-key.guard.js';
 import { createKeyRateLimiter, KeyRateLimiter } from './auth/key-rate-limiter.js';
 import type { ProfileCache } from './cache/profile-cache.js';
 import { ProblemFilter } from './common/problem.filter.js';
+import { ProblemsController } from './common/problems.controller.js';
 import type { GatewayConfig } from './config/config.types.js';
 import { GatewayCoreModule } from './gateway-core.module.js';
 import { HealthController, READINESS_INPUTS } from './health/health.controller.js';
@@ -37,7 +38,7 @@ export class AppModule implements OnApplicationShutdown {
     return {
       module: AppModule,
       imports: [GatewayCoreModule.forRoot({ config, logger }), TerminusModule.forRoot({ logger: false })],
-      controllers: [ProfilesController, HealthController, MetricsController],
+      controllers: [ProfilesController, ProblemsController, HealthController, MetricsController],
       providers: [
         {
           provide: ApiKeyAuthenticator,

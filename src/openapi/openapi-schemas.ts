@@ -1,12 +1,9 @@
 import type { SchemaObject } from '@nestjs/swagger';
 
-import type { TransportCode } from '../common/problem.js';
+import { problemTypeOf, STATUS_OF } from '../common/problem.js';
 import { ADAPTER_KINDS } from '../profiles/adapter-kind.js';
 import { ERROR_CODES } from '../profiles/profile.errors.js';
 import { CANONICAL_FIELDS } from '../profiles/profile.model.js';
-
-/** Codes of failures outside the profile endpoint's own rules (unknown route, wrong method, malformed request). */
-export const TRANSPORT_CODES = ['NOT_FOUND', 'METHOD_NOT_ALLOWED', 'PAYLOAD_TOO_LARGE', 'BAD_REQUEST'] as const satisfies readonly TransportCode[];
 
 export const PROFILE_SCHEMA_REF = '#/components/schemas/Profile';
 export const MEMBERSHIP_SCHEMA_REF = '#/components/schemas/Membership';
@@ -32,6 +29,7 @@ export const MEMBERSHIP_SCHEMA: SchemaObject = {
     description: nullableString('Description, when the source has one'),
     attributes: anyObject('Source data of the membership, as received'),
   },
+  additionalProperties: false,
 };
 
 const PROFILE_PROPERTIES: Record<(typeof CANONICAL_FIELDS)[number], SchemaObject> = {
@@ -84,9 +82,11 @@ export const PROFILE_SCHEMA: SchemaObject = {
           description: 'Canonical fields this kind can never fill (a null there means "not available from this source"), in field order',
         },
       },
+      additionalProperties: false,
     },
     raw: anyObject('Only with include=raw: the upstream JSON body exactly as received'),
   },
+  additionalProperties: false,
 };
 
 export const PROBLEM_SCHEMA: SchemaObject = {
@@ -94,27 +94,34 @@ export const PROBLEM_SCHEMA: SchemaObject = {
   description: 'RFC 9457 problem details. Branch on `code`.',
   required: ['type', 'title', 'status', 'code', 'detail', 'requestId'],
   properties: {
-    type: { type: 'string', enum: ['about:blank'] },
-    title: { type: 'string', example: 'Not Found' },
-    status: { type: 'integer', example: 404 },
+    type: {
+      type: 'string',
+      enum: ERROR_CODES.map(problemTypeOf),
+      description: 'URI reference of the page that explains the code: `/problems/<code in lower case, - for _>`',
+      example: '/problems/profile-not-found',
+    },
+    title: { type: 'string', description: 'The reason phrase of the status', example: 'Not Found' },
+    status: { type: 'integer', description: 'The HTTP status of the answer', example: 404 },
     code: {
       type: 'string',
-      enum: [...ERROR_CODES, ...TRANSPORT_CODES],
-      description:
-        'VALIDATION_ERROR 400, LOOKUP_NOT_SUPPORTED 400, UNAUTHORIZED 401, FORBIDDEN 403, SOURCE_NOT_FOUND 404, PROFILE_NOT_FOUND 404, ' +
-        'RATE_LIMITED 429, INTERNAL_ERROR 500, UPSTREAM_AUTH_FAILED 502, UPSTREAM_BAD_RESPONSE 502, UPSTREAM_ERROR 502, ' +
-        'UPSTREAM_RATE_LIMITED 503, UPSTREAM_UNAVAILABLE 503, UPSTREAM_TIMEOUT 504, NOT_CACHED 504; outside the profile rules: ' +
-        'NOT_FOUND 404 (no such route), METHOD_NOT_ALLOWED 405, PAYLOAD_TOO_LARGE 413, BAD_REQUEST 400 (malformed request)',
+      enum: [...ERROR_CODES],
+      description: `The stable, machine-readable part; callers branch on it. Code and status: ${ERROR_CODES.map((code) => `${code} ${STATUS_OF[code]}`).join(', ')}`,
     },
-    detail: { type: 'string', example: 'No profile 42 in source crm-usertour' },
+    detail: { type: 'string', description: 'What went wrong, for people', example: 'No profile 42 in source crm-usertour' },
     source: { type: 'string', description: 'Present when a source is involved' },
     requestId: { type: 'string', description: 'The X-Request-Id of the request (log correlation)' },
     errors: {
       type: 'array',
       description: 'Validation errors only',
-      items: { type: 'object', required: ['field', 'message'], properties: { field: { type: 'string' }, message: { type: 'string' } } },
+      items: {
+        type: 'object',
+        required: ['field', 'message'],
+        properties: { field: { type: 'string', description: 'The field, e.g. `id` or `url`' }, message: { type: 'string', description: 'What is wrong with it' } },
+        additionalProperties: false,
+      },
     },
   },
+  additionalProperties: false,
 };
 
 const INDICATOR: SchemaObject = {

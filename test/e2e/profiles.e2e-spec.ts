@@ -9,7 +9,7 @@ import { scalepadAmmFake } from '../../sandbox/fakes/scalepad-amm.fake.js';
 import { usertourFake } from '../../sandbox/fakes/usertour.fake.js';
 import { vemetricFake } from '../../sandbox/fakes/vemetric.fake.js';
 import { SANDBOX_AMM_CLIENT_ID, SANDBOX_DATA, SANDBOX_TOKENS } from '../../sandbox/sample-data.js';
-import { type Harness, startHarness, TEST_API_KEY } from '../support/gateway-harness.js';
+import { checkResponse, type Harness, startHarness, TEST_API_KEY } from '../support/gateway-harness.js';
 
 const usertourData = {
   ...SANDBOX_DATA.usertour,
@@ -37,7 +37,14 @@ function rawGet(url: string): Promise<{ status: number; text: string }> {
       let text = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => (text += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+      res.on('end', () => {
+        try {
+          checkResponse(url, { method: 'GET', target: pathname, status: res.statusCode ?? 0, contentType: res.headers['content-type'] ?? null, text });
+          resolve({ status: res.statusCode ?? 0, text });
+        } catch (error) {
+          reject(error instanceof Error ? error : new Error(String(error)));
+        }
+      });
     });
     req.on('error', reject);
     req.end();
@@ -348,7 +355,7 @@ describe('GET /profiles/:source/:id (e2e, real sockets)', () => {
       const res = await h.get('/profiles/nope/1');
 
       expect(res.status).toBe(404);
-      expect(res.body).toMatchObject({ type: 'about:blank', title: 'Not Found', status: 404, code: 'SOURCE_NOT_FOUND' });
+      expect(res.body).toMatchObject({ type: '/problems/source-not-found', title: 'Not Found', status: 404, code: 'SOURCE_NOT_FOUND' });
       expect(res.body.requestId).toBe(res.headers.get('x-request-id'));
     });
 
