@@ -7,6 +7,9 @@ import type { Logger } from 'pino';
 import { ApiKeyAuthenticator } from './auth/api-key.authenticator.js';
 import { ApiKeyGuard } from './auth/api-key.guard.js';
 import { createKeyRateLimiter, KeyRateLimiter } from './auth/key-rate-limiter.js';
+import { BatchController } from './batch/batch.controller.js';
+import { BATCH_OPTIONS, DEFAULT_MAX_LOOKUPS } from './batch/batch.options.js';
+import { BATCH_DELAY, BatchService, realDelay } from './batch/batch.service.js';
 import { createProfileCache, type ProfileCache } from './cache/profile-cache.js';
 import { ProblemFilter } from './common/problem.filter.js';
 import type { GatewayConfig } from './config/config.types.js';
@@ -50,7 +53,7 @@ export class AppModule implements OnApplicationShutdown {
     return {
       module: AppModule,
       imports: [HttpModule.register({}), TerminusModule.forRoot({ logger: false })],
-      controllers: [ProfilesController, HealthController, MetricsController],
+      controllers: [BatchController, ProfilesController, HealthController, MetricsController],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
         { provide: LOGGER, useValue: logger },
@@ -111,6 +114,9 @@ export class AppModule implements OnApplicationShutdown {
           }),
         },
         ProfilesService,
+        BatchService,
+        { provide: BATCH_OPTIONS, useValue: { maxLookups: DEFAULT_MAX_LOOKUPS } },
+        { provide: BATCH_DELAY, useValue: realDelay },
         { provide: APP_FILTER, useClass: ProblemFilter },
       ],
     };

@@ -17,6 +17,7 @@ export const STATUS_OF = {
   UPSTREAM_UNAVAILABLE: 503,
   UPSTREAM_TIMEOUT: 504,
   NOT_CACHED: 504,
+  UNSUPPORTED_MEDIA_TYPE: 415,
 } as const satisfies Record<ErrorCode, number>;
 
 /** Codes for failures outside the profile endpoint's own rules (unknown route, wrong method, oversized request). */
@@ -29,6 +30,7 @@ const TITLES: Record<number, string> = {
   404: 'Not Found',
   405: 'Method Not Allowed',
   413: 'Content Too Large',
+  415: 'Unsupported Media Type',
   429: 'Too Many Requests',
   500: 'Internal Server Error',
   502: 'Bad Gateway',

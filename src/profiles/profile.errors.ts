@@ -18,6 +18,7 @@ export const ERROR_CODES = [
   'UPSTREAM_UNAVAILABLE',
   'UPSTREAM_TIMEOUT',
   'NOT_CACHED',
+  'UNSUPPORTED_MEDIA_TYPE',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -99,6 +100,14 @@ export class RateLimitedError extends DomainError {
   constructor(retryAfterSeconds: number) {
     super(`Rate limit exceeded for this API key; retry in ${retryAfterSeconds} s`);
     this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
+
+/** A request body of a media type the route does not take. */
+export class UnsupportedMediaTypeError extends DomainError {
+  readonly code = 'UNSUPPORTED_MEDIA_TYPE';
+  constructor(expected: string) {
+    super(`The request body must be ${expected}`);
   }
 }
 

@@ -74,8 +74,9 @@ export class SourceRegistry {
     return runtime;
   }
 
-  has(name: string): boolean {
-    return this.byName.has(name);
+  /** The source of that name, if one is configured. */
+  find(name: string): SourceRuntime | undefined {
+    return this.byName.get(name);
   }
 
   all(): SourceRuntime[] {
