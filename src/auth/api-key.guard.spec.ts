@@ -14,8 +14,8 @@ import { KeyRateLimiter } from './key-rate-limiter.js';
 
 const sha256 = (key: string): string => createHash('sha256').update(key, 'utf8').digest('hex');
 
-const ALL: ApiKeyConfig = { name: 'dashboard', keySha256: sha256('all-key'), sources: ['*'] };
-const SCOPED: ApiKeyConfig = { name: 'warmer', keySha256: sha256('scoped-key'), sources: ['crm'], rateLimit: { limit: 2, windowMs: 60_000 } };
+const ALL: ApiKeyConfig = { name: 'dashboard', keySha256: sha256('all-key'), sources: ['*'], actions: ['read'] };
+const SCOPED: ApiKeyConfig = { name: 'warmer', keySha256: sha256('scoped-key'), sources: ['crm'], rateLimit: { limit: 2, windowMs: 60_000 }, actions: ['read'] };
 
 function setup(disabled = false) {
   const apiKeys = [ALL, SCOPED];

@@ -42,7 +42,6 @@ function sourceConfig(baseUrl: string, overrides: Partial<SourceConfig> = {}): S
     maxQueue: 10,
     circuitBreaker: { failureThreshold: 5, halfOpenAfterMs: 30_000 },
     cache: { ttlMs: 60_000, staleWhileRevalidateMs: 0, staleIfErrorMs: 0, notFoundTtlMs: 0 },
-    memoryTtlMs: 30_000,
     ...overrides,
   };
 }

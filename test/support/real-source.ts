@@ -17,7 +17,6 @@ export function testSourceConfig(overrides: Partial<SourceConfig> & Pick<SourceC
     maxQueue: 10,
     circuitBreaker: { failureThreshold: 5, halfOpenAfterMs: 30_000 },
     cache: { ttlMs: 60_000, staleWhileRevalidateMs: 0, staleIfErrorMs: 0, notFoundTtlMs: 0 },
-    memoryTtlMs: 30_000,
     ...overrides,
   };
 }
