@@ -8,7 +8,7 @@ import { ApiKeyAuthenticator } from './auth/api-key.authenticator.js';
 import { ApiKeyGuard } from './auth/api-key.guard.js';
 import { createKeyRateLimiter, KeyRateLimiter } from './auth/key-rate-limiter.js';
 import { BatchController } from './batch/batch.controller.js';
-import { BATCH_OPTIONS, DEFAULT_MAX_LOOKUPS } from './batch/batch.options.js';
+import { BATCH_OPTIONS } from './batch/batch.options.js';
 import { BATCH_DELAY, BatchService, realDelay } from './batch/batch.service.js';
 import { createProfileCache, type ProfileCache } from './cache/profile-cache.js';
 import { ProblemFilter } from './common/problem.filter.js';
@@ -115,7 +115,7 @@ export class AppModule implements OnApplicationShutdown {
         },
         ProfilesService,
         BatchService,
-        { provide: BATCH_OPTIONS, useValue: { maxLookups: DEFAULT_MAX_LOOKUPS } },
+        { provide: BATCH_OPTIONS, useValue: { maxLookups: config.batch.maxLookups } },
         { provide: BATCH_DELAY, useValue: realDelay },
         { provide: APP_FILTER, useClass: ProblemFilter },
       ],

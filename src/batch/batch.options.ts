@@ -3,6 +3,4 @@ export interface BatchOptions {
   maxLookups: number;
 }
 
-export const DEFAULT_MAX_LOOKUPS = 100;
-
 export const BATCH_OPTIONS = Symbol('BATCH_OPTIONS');

@@ -101,7 +101,7 @@ describe('BatchService', () => {
         ],
         includeRaw: false,
       },
-      { ...context, key: { name: 'scoped', keySha256: '', sources: ['analytics'] } },
+      { ...context, key: { name: 'scoped', keySha256: '', sources: ['analytics'], actions: ['read'] } },
     );
 
     expect(results.map((r) => [r.status, r.problemCode])).toEqual([
