@@ -3,6 +3,9 @@ import { APP_FILTER } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import type { Logger } from 'pino';
 
+import { BatchController } from './api/batch.controller.js';
+import { BATCH_OPTIONS } from './api/batch.options.js';
+import { BATCH_DELAY, BatchService, realDelay } from './api/batch.service.js';
 import { ProfilesController } from './api/profiles.controller.js';
 import { ApiKeyAuthenticator } from './auth/api-key.authenticator.js';
 import { ApiKeyGuard } from './auth/api-key.guard.js';
@@ -38,7 +41,7 @@ export class AppModule implements OnApplicationShutdown {
     return {
       module: AppModule,
       imports: [GatewayCoreModule.forRoot({ config, logger }), TerminusModule.forRoot({ logger: false })],
-      controllers: [ProfilesController, ProblemsController, HealthController, MetricsController],
+      controllers: [BatchController, ProfilesController, ProblemsController, HealthController, MetricsController],
       providers: [
         {
           provide: ApiKeyAuthenticator,
@@ -73,6 +76,9 @@ export class AppModule implements OnApplicationShutdown {
             sources: () => registry.all(),
           }),
         },
+        BatchService,
+        { provide: BATCH_OPTIONS, useValue: { maxLookups: config.batch.maxLookups } },
+        { provide: BATCH_DELAY, useValue: realDelay },
         { provide: APP_FILTER, useClass: ProblemFilter },
       ],
     };

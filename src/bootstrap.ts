@@ -22,6 +22,9 @@ const REQUEST_ID = /^[\x21-\x7e]{1,128}$/;
 /** The route whose answers are counted in `gateway_profile_requests_total` and carry source facts in the log. */
 const PROFILE_ROUTE = '/profiles/:source/:id';
 
+/** Largest `POST /profiles/batch` body (contract §7); larger ones are answered 413 `PAYLOAD_TOO_LARGE`. */
+export const BATCH_BODY_LIMIT = 262_144;
+
 /** Largest request head (request line and headers) accepted; larger ones are answered 431 `HEADERS_TOO_LARGE`. */
 export const MAX_HEADER_BYTES = 16_384;
 
@@ -85,6 +88,8 @@ export async function createGatewayApp(config: GatewayConfig, logger: Logger): P
     logger: new PinoNestLogger(logger),
     bufferLogs: false,
   });
+  // Batch bodies (`POST /profiles/batch`) may be up to 256 KiB; other content types keep the 16 KiB `bodyLimit`.
+  app.useBodyParser('application/json', { bodyLimit: BATCH_BODY_LIMIT });
   const metrics = app.get(GatewayMetrics);
   const fastify = app.getHttpAdapter().getInstance();
   let closing = false;
@@ -138,6 +143,7 @@ export async function createGatewayApp(config: GatewayConfig, logger: Logger): P
         ...(cacheStatus !== undefined && { cacheStatus }),
         ...(facts?.upstreamStatus !== undefined && { upstreamStatus: facts.upstreamStatus, upstreamAttempts: facts.upstreamAttempts }),
         ...(facts?.problemCode !== undefined && { code: facts.problemCode }),
+        ...(facts?.batch !== undefined && { batch: facts.batch }),
       },
       'request completed',
     );

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 
 import { jest } from '@jest/globals';
 import type { ExecutionContext } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
 import { type Item, parseList } from 'structured-headers';
 
 import type { ApiKeyConfig } from '../config/config.types.js';
@@ -20,7 +21,7 @@ const SCOPED: ApiKeyConfig = { name: 'warmer', keySha256: sha256('scoped-key'), 
 function setup(disabled = false) {
   const apiKeys = [ALL, SCOPED];
   const metrics = new GatewayMetrics({ sourceNames: ['crm', 'analytics'], defaultMetrics: false });
-  const sut = new ApiKeyGuard(new ApiKeyAuthenticator({ disabled, apiKeys }), new KeyRateLimiter({ apiKeys }), metrics);
+  const sut = new ApiKeyGuard(new ApiKeyAuthenticator({ disabled, apiKeys }), new KeyRateLimiter({ apiKeys }), metrics, new Reflector());
   const call = async (source: string, authorization?: string) => {
     const facts: RequestFacts = { upstreamAttempts: 0 };
     const headers: Record<string, string> = {};
@@ -28,6 +29,7 @@ function setup(disabled = false) {
     const reply = { headers: jest.fn((values: Record<string, string>) => Object.assign(headers, values)) };
     const context = {
       switchToHttp: () => ({ getRequest: () => request, getResponse: () => reply }),
+      getHandler: () => () => undefined,
     } as unknown as ExecutionContext;
     const outcome = await sut.canActivate(context).then(
       (value) => ({ value, error: undefined }),

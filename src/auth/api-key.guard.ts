@@ -1,6 +1,8 @@
-import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@nestjs/common';
+import { type CanActivate, type ExecutionContext, Inject, Injectable, SetMetadata } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
+import type { ApiKeyConfig } from '../config/config.types.js';
 import { GatewayMetrics } from '../metrics/gateway-metrics.js';
 import { RateLimitedError, UnauthorizedError } from '../profiles/profile.errors.js';
 import { ApiKeyAuthenticator, bearerKeyOf } from './api-key.authenticator.js';
@@ -28,6 +30,22 @@ export function rateLimitHeaders(keyName: string, state: RateLimitState): Record
   };
 }
 
+const PER_LOOKUP_ACCESS = 'profile-gateway:per-lookup-access';
+
+/**
+ * On a route whose request names several sources (`POST /profiles/batch`), the guard only authenticates and leaves the
+ * key on `request.apiKey`: the handler counts the request's lookups against the key's budget and checks the key's
+ * scope per lookup.
+ */
+export const PerLookupAccess = (): MethodDecorator => SetMetadata(PER_LOOKUP_ACCESS, true);
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The authenticated caller key, on `PerLookupAccess` routes (undefined with `auth.disabled`). */
+    apiKey?: ApiKeyConfig;
+  }
+}
+
 /**
  * Caller authentication on the profile route, in this order:
  * 1. 401 `UNAUTHORIZED`: no `Authorization: Bearer <key>`, or a key that is not configured;
@@ -43,6 +61,7 @@ export class ApiKeyGuard implements CanActivate {
     @Inject(ApiKeyAuthenticator) private readonly authenticator: ApiKeyAuthenticator,
     @Inject(KeyRateLimiter) private readonly rateLimiter: KeyRateLimiter,
     @Inject(GatewayMetrics) private readonly metrics: GatewayMetrics,
+    @Inject(Reflector) private readonly reflector: Reflector,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -62,6 +81,10 @@ export class ApiKeyGuard implements CanActivate {
       throw error;
     }
     if (request.facts) request.facts.keyName = key.name;
+    if (this.reflector.get<boolean | undefined>(PER_LOOKUP_ACCESS, context.getHandler())) {
+      request.apiKey = key;
+      return true;
+    }
 
     const decision = await this.rateLimiter.consume(key);
     if (decision) {

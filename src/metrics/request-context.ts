@@ -15,6 +15,8 @@ export interface RequestFacts {
   upstreamAttempts: number;
   /** The problem `code` of an error answer. */
   problemCode?: string;
+  /** `POST /profiles/batch`: how many lookups it had and how many ended with each status. */
+  batch?: { size: number; statuses: Record<string, number> };
 }
 
 declare module 'fastify' {

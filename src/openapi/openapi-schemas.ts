@@ -9,6 +9,8 @@ export const PROFILE_SCHEMA_REF = '#/components/schemas/Profile';
 export const MEMBERSHIP_SCHEMA_REF = '#/components/schemas/Membership';
 export const PROBLEM_SCHEMA_REF = '#/components/schemas/Problem';
 export const HEALTH_SCHEMA_REF = '#/components/schemas/HealthCheck';
+export const BATCH_REQUEST_SCHEMA_REF = '#/components/schemas/BatchRequest';
+export const BATCH_RESPONSE_SCHEMA_REF = '#/components/schemas/BatchResponse';
 
 const TIMESTAMP = 'UTC timestamp `YYYY-MM-DDTHH:mm:ss.sssZ`';
 
@@ -124,6 +126,58 @@ export const PROBLEM_SCHEMA: SchemaObject = {
   additionalProperties: false,
 };
 
+const BATCH_LOOKUP_KEYS = {
+  source: { type: 'string', description: 'A configured source name' },
+  id: { type: 'string', description: "The upstream's own id of the user (not URL-encoded), checked by the kind's id rule" },
+  by: { type: 'string', enum: ['id', 'externalId'], description: 'The lookup kind; `id` when absent in the request' },
+} satisfies Record<string, SchemaObject>;
+
+export const BATCH_REQUEST_SCHEMA: SchemaObject = {
+  type: 'object',
+  description: 'Up to `batch.maxLookups` (default 100) lookups, each decided as `GET /profiles/{source}/{id}` would. Unknown fields are ignored.',
+  required: ['lookups'],
+  properties: {
+    lookups: {
+      type: 'array',
+      minItems: 1,
+      items: { type: 'object', required: ['source', 'id'], properties: BATCH_LOOKUP_KEYS },
+    },
+    include: { type: 'array', items: { type: 'string', example: 'raw' }, description: '`raw`: add `raw` to every profile. Other values are ignored.' },
+  },
+};
+
+const BATCH_SUCCESS: SchemaObject = {
+  type: 'object',
+  required: ['source', 'id', 'by', 'status', 'cacheStatus', 'etag', 'profile'],
+  properties: {
+    ...BATCH_LOOKUP_KEYS,
+    status: { type: 'integer', enum: [200] },
+    cacheStatus: { type: 'string', description: 'The Cache-Status value a single lookup would have had', example: 'profile-gateway; hit; ttl=297' },
+    etag: { type: 'string', description: 'The ETag a single lookup would have had', example: 'W/"3q2-7w"' },
+    profile: { $ref: PROFILE_SCHEMA_REF },
+  },
+  additionalProperties: false,
+};
+
+const BATCH_FAILURE: SchemaObject = {
+  type: 'object',
+  required: ['source', 'id', 'by', 'status', 'problem'],
+  properties: {
+    ...BATCH_LOOKUP_KEYS,
+    status: { type: 'integer', minimum: 400, maximum: 599, description: 'The status a single lookup would have had' },
+    problem: { $ref: PROBLEM_SCHEMA_REF },
+  },
+  additionalProperties: false,
+};
+
+export const BATCH_RESPONSE_SCHEMA: SchemaObject = {
+  type: 'object',
+  description: 'One result per lookup, in request order; a lookup repeated in the batch is fetched once and reported at each place',
+  required: ['results'],
+  properties: { results: { type: 'array', items: { oneOf: [BATCH_SUCCESS, BATCH_FAILURE] } } },
+  additionalProperties: false,
+};
+
 const INDICATOR: SchemaObject = {
   type: 'object',
   required: ['status'],
@@ -149,4 +203,6 @@ export const OPENAPI_SCHEMAS: Record<string, SchemaObject> = {
   Membership: MEMBERSHIP_SCHEMA,
   Problem: PROBLEM_SCHEMA,
   HealthCheck: HEALTH_SCHEMA,
+  BatchRequest: BATCH_REQUEST_SCHEMA,
+  BatchResponse: BATCH_RESPONSE_SCHEMA,
 };

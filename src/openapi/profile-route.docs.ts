@@ -15,7 +15,7 @@ export const REQUEST_ID_HEADER: HeadersObject = {
   'X-Request-Id': { description: "The caller's X-Request-Id (1-128 visible ASCII characters) or a generated UUID", schema: { type: 'string' } },
 };
 
-const RATE_LIMIT_HEADERS: HeadersObject = {
+export const RATE_LIMIT_HEADERS: HeadersObject = {
   'RateLimit-Policy': {
     description:
       'Only for keys with a `rateLimit` (IETF draft-ietf-httpapi-ratelimit-headers, revision 10 and later): an RFC 8941 List with one ' +
@@ -64,7 +64,7 @@ const NOT_FOUND_CACHE_HEADERS: HeadersObject = {
   Age: { description: 'For a cached PROFILE_NOT_FOUND: whole seconds since the upstream said so', schema: { type: 'integer', minimum: 0 } },
 };
 
-const RETRY_AFTER: HeadersObject = { 'Retry-After': { description: 'Seconds to wait before retrying', schema: { type: 'integer', minimum: 1 } } };
+export const RETRY_AFTER: HeadersObject = { 'Retry-After': { description: 'Seconds to wait before retrying', schema: { type: 'integer', minimum: 1 } } };
 
 export const ALLOW_HEADER: HeadersObject = {
   Allow: { description: 'The methods the path serves', schema: { type: 'string', example: 'GET, HEAD' } },

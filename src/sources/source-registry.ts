@@ -76,6 +76,11 @@ export class SourceRegistry {
     return runtime;
   }
 
+  /** The source of that name, if one is configured. */
+  find(name: string): SourceRuntime | undefined {
+    return this.byName.get(name);
+  }
+
   all(): SourceRuntime[] {
     return [...this.byName.values()];
   }
