@@ -53,6 +53,17 @@ describe(ApiKeyAuthenticator.name, () => {
       expect(timingSafeEqual).toHaveBeenCalledTimes(3);
     });
 
+    it('should hash a configured key once, and an unknown key every time it is presented', () => {
+      const sut = setup();
+
+      expect(sut.authenticate('Bearer warmer-key-2')).toBe(WARMER);
+      expect(sut.authenticate('bearer warmer-key-2')).toBe(WARMER);
+      expect(timingSafeEqual).toHaveBeenCalledTimes(3);
+      expect(() => sut.authenticate('Bearer nope')).toThrow(UnauthorizedError);
+      expect(() => sut.authenticate('Bearer nope')).toThrow(UnauthorizedError);
+      expect(timingSafeEqual).toHaveBeenCalledTimes(9);
+    });
+
     it.each([
       ['no header', undefined],
       ['an empty header', ''],

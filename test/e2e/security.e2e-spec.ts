@@ -423,7 +423,8 @@ sources:
     expect(url).toBeDefined();
 
     fake.enqueue({ type: 'delayHeaders', ms: 1_500 });
-    const inFlight = rawGet(url!, `/profiles/analytics/${VEMETRIC_USER}`, { authorization: `Bearer ${TEST_API_KEY}` });
+    const requestId = `last-before-sigterm-${randomUUID()}`;
+    const inFlight = rawGet(url!, `/profiles/analytics/${VEMETRIC_USER}`, { authorization: `Bearer ${TEST_API_KEY}`, 'x-request-id': requestId });
     while (fake.calls.length === 0) await new Promise((r) => setTimeout(r, 10));
     const signalledAt = Date.now();
     proc.kill('SIGTERM');
@@ -442,6 +443,9 @@ sources:
     expect(code).toBe(0);
     expect(Date.now() - signalledAt).toBeLessThan(8_000);
     expect(output).toContain('shutdown complete');
+    // The log is written asynchronously: the last request's line still reaches it before the process exits.
+    const lastLine = output.split('\n').find((line) => line.includes(requestId) && line.includes('request completed'));
+    expect(lastLine && JSON.parse(lastLine)).toMatchObject({ status: 200, msg: 'request completed' });
     expect(output).not.toContain(TEST_API_KEY);
     expect(output).not.toContain(SANDBOX_TOKENS.vemetric);
   }, 30_000);
