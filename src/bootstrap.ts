@@ -6,6 +6,7 @@ import { type FastifyError, type FastifyReply, type FastifyRequest, LogControlle
 import type { Logger } from 'pino';
 
 import { AppModule } from './app.module.js';
+import { cacheStatusOf } from './cache/cache-outcome.js';
 import { type Problem, problem, PROBLEM_CONTENT_TYPE } from './common/problem.js';
 import type { GatewayConfig } from './config/config.types.js';
 import { PinoNestLogger } from './logger.js';
@@ -107,7 +108,7 @@ export async function createGatewayApp(config: GatewayConfig, logger: Logger): P
     const facts = request.facts;
     const profileRoute = request.routeOptions.url === PROFILE_ROUTE;
     const source = profileRoute ? (request.params as Record<string, string | undefined>).source : undefined;
-    const cacheStatus = reply.getHeader('cache-status');
+    const cacheOutcome = facts?.cacheOutcome;
     const durationMs = Math.round(reply.elapsedTime * 10) / 10;
     // Probes and scrapes come every few seconds: their successes are logged at debug level only.
     const routine = reply.statusCode < 400 && (request.routeOptions.url?.startsWith('/health/') === true || request.routeOptions.url === '/metrics');
@@ -119,7 +120,7 @@ export async function createGatewayApp(config: GatewayConfig, logger: Logger): P
         durationMs,
         ...(source !== undefined && { source: clip(source, 64) }),
         ...(facts?.keyName !== undefined && { keyName: facts.keyName }),
-        ...(cacheStatus !== undefined && { cacheStatus }),
+        ...(cacheOutcome !== undefined && { cacheStatus: cacheStatusOf(cacheOutcome) }),
         ...(facts?.upstreamStatus !== undefined && { upstreamStatus: facts.upstreamStatus, upstreamAttempts: facts.upstreamAttempts }),
         ...(facts?.problemCode !== undefined && { code: facts.problemCode }),
       },
@@ -131,7 +132,7 @@ export async function createGatewayApp(config: GatewayConfig, logger: Logger): P
         keyName: facts?.keyName,
         status: reply.statusCode,
         problemCode: facts?.problemCode,
-        cacheStatus,
+        cacheOutcome,
         durationMs,
       });
     }

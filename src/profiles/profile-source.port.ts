@@ -16,6 +16,8 @@ export interface FetchContext {
   /** Aborted when the lookup's budget is spent or the caller is gone. */
   signal?: AbortSignal;
   requestId: string;
+  /** What is left of the lookup's time budget (at most the source's `timeout`); the source's `timeout` when absent. */
+  budgetMs?: number;
 }
 
 export interface FetchedProfile {

@@ -128,7 +128,7 @@ export class ResilientUpstreamHttp implements UpstreamHttp {
   }
 
   async getJson(request: UpstreamRequest, context: FetchContext, notFound: NotFoundRule): Promise<UpstreamJson> {
-    const deadline = new Deadline(this.config.timeoutMs, context.signal);
+    const deadline = new Deadline(Math.min(this.config.timeoutMs, context.budgetMs ?? this.config.timeoutMs), context.signal);
     try {
       this.assertNotRateLimited();
       const work = this.breaker.execute(async () => {
