@@ -1,6 +1,6 @@
 import type { CachePolicy } from '../config/config.types.js';
 import { decodeEntry, encodeEntry, type StoredEntry } from './cache-entry.js';
-import { type ProfileKeyParts, profileCacheKey, profileLeaseKey } from './cache-keys.js';
+import { profileCacheKey, type ProfileKeyParts, profileLeaseKey } from './cache-keys.js';
 import { entryLifetimeMs, redisTtlMs } from './freshness.js';
 import type { MemoryTier } from './memory-tier.js';
 import type { InvalidationMessage, SharedTier } from './shared-tier.js';

@@ -4,9 +4,9 @@ import { NotCachedError, UpstreamError, UpstreamTimeoutError } from '../profiles
 import type { StoredEntry, StoredProfile } from './cache-entry.js';
 import { invalidationChannel } from './cache-keys.js';
 import type { CacheOutcome, ServedOutcome } from './cache-outcome.js';
-import { type CacheAnswer, type CacheHealth, type CacheLookup, CachedNotFoundError, type ProfileCacheKey, type ProfileCacheOptions } from './cache-types.js';
+import { type CacheAnswer, CachedNotFoundError, type CacheHealth, type CacheLookup, type ProfileCacheKey, type ProfileCacheOptions } from './cache-types.js';
 import { type CacheClock, raceDeadline, systemClock } from './clock.js';
-import { budgetOf, type Coordination, CoordinatedFetch, type FlightResult } from './coordinated-fetch.js';
+import { budgetOf, CoordinatedFetch, type Coordination, type FlightResult } from './coordinated-fetch.js';
 import { EntryStore } from './entry-store.js';
 import { FleetLease } from './fleet-lease.js';
 import { ageSeconds, maxAgeSeconds, stalenessSeconds } from './freshness.js';

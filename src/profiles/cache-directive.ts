@@ -42,5 +42,7 @@ export function cacheDirectivesOf(header: string | string[] | undefined): CacheD
         break;
     }
   }
-  return Object.fromEntries(Object.entries(directives).filter(([, value]) => value !== undefined)) as CacheDirectives;
+  // A malformed value leaves its field undefined: drop it, as if the directive had not been sent.
+  for (const name of Object.keys(directives) as Array<keyof CacheDirectives>) if (directives[name] === undefined) delete directives[name];
+  return directives;
 }

@@ -4,7 +4,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiKeyGuard } from '../auth/api-key.guard.js';
 import type { CachedProfile } from '../cache/cache-entry.js';
 import { cacheStatusOf } from '../cache/cache-outcome.js';
-import { type CacheAnswer, type CacheFacts, CachedNotFoundError } from '../cache/profile-cache.js';
+import { type CacheAnswer, CachedNotFoundError,type CacheFacts } from '../cache/profile-cache.js';
 import { ProfileRouteDocs } from '../openapi/profile-route.docs.js';
 import { cacheDirectivesOf } from './cache-directive.js';
 import { ifNoneMatchMatches } from './if-none-match.js';
