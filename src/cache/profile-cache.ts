@@ -1,19 +1,16 @@
-import { randomUUID } from 'node:crypto';
-
 import { NotCachedError, UpstreamError, UpstreamTimeoutError } from '../profiles/profile.errors.js';
 import type { StoredEntry, StoredProfile } from './cache-entry.js';
-import { invalidationChannel } from './cache-keys.js';
 import type { CacheOutcome, ServedOutcome } from './cache-outcome.js';
 import { type CacheAnswer, CachedNotFoundError, type CacheHealth, type CacheLookup, type ProfileCacheKey, type ProfileCacheOptions } from './cache-types.js';
 import { type CacheClock, raceDeadline, systemClock } from './clock.js';
+import { connectRedisTier } from './connect-redis-tier.js';
 import { budgetOf, CoordinatedFetch, type Coordination, type FlightResult } from './coordinated-fetch.js';
 import { EntryStore } from './entry-store.js';
 import { FleetLease } from './fleet-lease.js';
 import { ageSeconds, maxAgeSeconds, stalenessSeconds } from './freshness.js';
 import { decideFreshness } from './freshness-decision.js';
 import { MemoryTier } from './memory-tier.js';
-import { createRedisClient, planRedisClient } from './redis-connection.js';
-import { type InvalidationMessage, RedisTier, type SharedTier } from './redis-tier.js';
+import type { InvalidationMessage, RedisOperation, SharedTier } from './shared-tier.js';
 import { type Flight, SingleFlight } from './single-flight.js';
 
 export type { CachedProfile } from './cache-entry.js';
@@ -22,14 +19,12 @@ export type { CacheAnswer, CacheFacts, CacheHealth, CacheLogger, CacheLookup, Ca
 export { CachedNotFoundError, DEFAULT_BUDGET_MS } from './cache-types.js';
 export type { CacheClock } from './clock.js';
 export type { CacheDirectives } from './freshness-decision.js';
-export type { RedisOperation, SharedTier } from './redis-tier.js';
+export type { RedisOperation, SharedTier } from './shared-tier.js';
 
-/** An upstream call to wait on: how this lookup relates to it, and what may stand in when it fails. */
+/** An upstream call to wait on (`collapsed`: started by another request), and what may stand in when it fails. */
 interface Forwarding {
-  key: string;
   lookup: CacheLookup;
   flight: Flight<FlightResult>;
-  /** The lookup joined a call another request had started. */
   collapsed: boolean;
   fwd: 'miss' | 'request';
   stale: StoredProfile | undefined;
@@ -91,11 +86,8 @@ export class ProfileCache {
     const entry = read.entry ?? (noCache || this.flights.current(key) ? undefined : this.store.fromMemory(key));
     const now = this.clock.now();
     const decision = decideFreshness(entry, lookup.policy, now, lookup.directives);
-    const coordination: Coordination = noCache
-      ? { mode: 'announce' }
-      : read.sharedFailed
-        ? { mode: 'alone' }
-        : { mode: 'lease', afterMs: entry?.fetchedAtMs ?? Number.NEGATIVE_INFINITY };
+    const afterMs = entry?.fetchedAtMs ?? Number.NEGATIVE_INFINITY;
+    const coordination: Coordination = noCache ? { mode: 'announce' } : read.sharedFailed ? { mode: 'alone' } : { mode: 'lease', afterMs };
     switch (decision.kind) {
       case 'hit':
         return this.serve(lookup, entry!, { kind: 'hit', ttlSeconds: decision.ttlSeconds, notFound: entry!.kind === 'not-found' }, now);
@@ -110,8 +102,7 @@ export class ProfileCache {
         const joined = noCache ? undefined : this.flights.current(key);
         const flight = joined ?? this.startFlight(key, lookup, coordination, deadlineMs);
         const stale = entry?.kind === 'profile' ? entry : undefined;
-        const { fwd, staleFallbackUntilMs } = decision;
-        return this.forward({ key, lookup, flight, collapsed: joined !== undefined, fwd, stale, staleFallbackUntilMs, deadlineMs });
+        return this.forward({ lookup, flight, collapsed: joined !== undefined, ...decision, stale, deadlineMs });
       }
     }
   }
@@ -194,15 +185,7 @@ export class ProfileCache {
 export function createProfileCache(options: ProfileCacheOptions): ProfileCache {
   const cache = new ProfileCache(options);
   if (!options.redis) return cache;
-  const tier = new RedisTier({
-    command: createRedisClient(planRedisClient(options.redis, 'command')),
-    subscriber: createRedisClient(planRedisClient(options.redis, 'subscriber')),
-    channel: invalidationChannel(options.redis.keyPrefix),
-    instanceId: randomUUID(),
-    ...(options.logger ? { logger: options.logger } : {}),
-    onError: (op) => options.observer?.onRedisError(op),
-    onInvalidation: (message) => cache.onInvalidation(message),
-  });
-  cache.attachRedis(tier);
+  const hooks = { onError: (op: RedisOperation) => options.observer?.onRedisError(op), onInvalidation: (message: InvalidationMessage) => cache.onInvalidation(message) };
+  cache.attachRedis(connectRedisTier(options.redis, { ...hooks, ...(options.logger ? { logger: options.logger } : {}) }));
   return cache;
 }
