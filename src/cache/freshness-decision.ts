@@ -63,7 +63,7 @@ export function decideFreshness(entry: EntryTimes | undefined, policy: CachePoli
     if (ageOk && (minFreshSeconds === undefined || leftMs >= minFreshSeconds * 1000)) return { kind: 'hit', ttlSeconds: Math.floor(leftMs / 1000) };
     usableByDefault = true;
   } else {
-    const staleMs = -leftMs;
+    const staleMs = Math.max(0, -leftMs);
     const staleSeconds = Math.floor(staleMs / 1000);
     const revalidate = !onlyIfCached;
     const kept = staleMs < Math.max(policy.staleWhileRevalidateMs, policy.staleIfErrorMs);
