@@ -23,7 +23,7 @@ export type StaleReason = 'stale-while-revalidate' | 'max-stale' | 'only-if-cach
  * What to do with a lookup:
  * - `hit`: answer the cached entry (a profile or a 404), `ttlSeconds` of freshness left;
  * - `stale`: answer the stale profile at once, and start one background refresh when `revalidate`;
- * - `fetch`: call the upstream (`fwd` as in `Cache-Status`); when it fails, the stale copy may stand in until
+ * - `fetch`: call the upstream (`fwd` as in RFC 9211); when it fails, the stale copy may stand in until
  *   `staleFallbackUntilMs` (undefined: no fallback);
  * - `not-cached`: `only-if-cached` and nothing usable.
  */

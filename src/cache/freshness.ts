@@ -52,7 +52,7 @@ export function ageSeconds(fetchedAtMs: number, nowMs: number): number {
   return Math.max(0, Math.floor((nowMs - fetchedAtMs) / 1000));
 }
 
-/** `Cache-Status ttl` of a fresh profile: whole seconds of freshness left, 0 once stale. */
+/** The RFC 9211 `ttl` of a fresh profile: whole seconds of freshness left, 0 once stale. */
 export function freshnessLeftSeconds(fetchedAtMs: number, policy: CachePolicy, nowMs: number): number {
   return Math.max(0, Math.floor((fetchedAtMs + policy.ttlMs - nowMs) / 1000));
 }

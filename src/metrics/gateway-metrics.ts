@@ -31,7 +31,7 @@ export interface ProfileRequestSample {
   keyName: string | undefined;
   status: number;
   problemCode: string | undefined;
-  /** What the cache did, for an answer that carries `Cache-Status`; absent otherwise (`cache="none"`). */
+  /** What the cache did, for an answer with caching headers; absent otherwise (`cache="none"`). */
   cacheOutcome: CacheOutcome | undefined;
   durationMs: number;
 }

@@ -15,7 +15,7 @@ export interface RequestFacts {
   upstreamStatus?: number;
   /** Upstream attempts made for this request (requests that waited on another one's call make none). */
   upstreamAttempts: number;
-  /** What the cache did, for an answer that carries `Cache-Status` (a profile or a cached 404). */
+  /** What the cache did, for an answer with caching headers (a profile or a cached 404). */
   cacheOutcome?: ServedOutcome;
   /** The problem `code` of an error answer. */
   problemCode?: string;

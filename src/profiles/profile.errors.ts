@@ -125,7 +125,7 @@ export abstract class UpstreamError extends DomainError {
 
   /**
    * Whether a call reached the upstream for this failure; false when the gateway refused to call (open circuit, the
-   * upstream's announced budget spent, a full queue). It tells `Cache-Status` `fwd=stale` from a stale `hit`.
+   * upstream's announced budget spent, a full queue). It tells RFC 9211's `fwd=stale` from a stale `hit`.
    */
   get reachedUpstream(): boolean {
     return true;
