@@ -130,10 +130,11 @@ describe('ProfileCache instances sharing one Redis', () => {
     const redis: RedisConfig = { url: REDIS_URL, keyPrefix: uniquePrefix(), commandTimeoutMs: 200 };
     const a = await openInstance(redis);
     const b = await openInstance(redis);
-    a.fetch.mockReturnValue(new Promise<FetchedProfile>(() => undefined));
+    let endHolderCall: (error: Error) => void = () => undefined;
+    a.fetch.mockReturnValue(new Promise<FetchedProfile>((_resolve, reject) => (endHolderCall = reject)));
     b.fetch.mockResolvedValue(testFetched({ displayName: 'From B' }));
 
-    void a.cache.get(a.lookup({ budgetMs: 60_000 })).catch(() => undefined);
+    const holder = a.cache.get(a.lookup({ budgetMs: 60_000 })).catch((reason: unknown) => reason);
     await sleep(20);
     const started = Date.now();
     const error = await b.cache.get(b.lookup({ budgetMs: 800 })).catch((reason: unknown) => reason);
@@ -143,6 +144,8 @@ describe('ProfileCache instances sharing one Redis', () => {
     expect(b.fetch).not.toHaveBeenCalled();
     expect(elapsed).toBeGreaterThanOrEqual(790);
     expect(elapsed).toBeLessThan(800 + 100);
+    endHolderCall(new UpstreamTimeoutError('crm-usertour', 60_000));
+    expect(await holder).toBeInstanceOf(UpstreamTimeoutError);
   });
 
   it('should call the upstream itself once the lease of an instance that died expires', async () => {
