@@ -6,6 +6,7 @@ import { type FastifyError, type FastifyReply, type FastifyRequest, LogControlle
 import type { Logger } from 'pino';
 
 import { AppModule } from './app.module.js';
+import { cacheStatusOf } from './cache/cache-outcome.js';
 import { handleClientError } from './common/client-error.js';
 import { sendProblem } from './common/problem.filter.js';
 import { BadRequestError, MethodNotAllowedError } from './common/request-errors.js';
@@ -128,7 +129,7 @@ export async function createGatewayApp(config: GatewayConfig, logger: Logger): P
     const facts = request.facts;
     const profileRoute = request.routeOptions.url === PROFILE_ROUTE;
     const source = profileRoute ? (request.params as Record<string, string | undefined>).source : undefined;
-    const cacheStatus = reply.getHeader('cache-status');
+    const cacheOutcome = facts?.cacheOutcome;
     const durationMs = Math.round(reply.elapsedTime * 10) / 10;
     // Probes and scrapes come every few seconds: their successes are logged at debug level only.
     const routine = reply.statusCode < 400 && (request.routeOptions.url?.startsWith('/health/') === true || request.routeOptions.url === '/metrics');
@@ -140,7 +141,7 @@ export async function createGatewayApp(config: GatewayConfig, logger: Logger): P
         durationMs,
         ...(source !== undefined && { source: clip(source, 64) }),
         ...(facts?.keyName !== undefined && { keyName: facts.keyName }),
-        ...(cacheStatus !== undefined && { cacheStatus }),
+        ...(cacheOutcome !== undefined && { cacheStatus: cacheStatusOf(cacheOutcome) }),
         ...(facts?.upstreamStatus !== undefined && { upstreamStatus: facts.upstreamStatus, upstreamAttempts: facts.upstreamAttempts }),
         ...(facts?.problemCode !== undefined && { code: facts.problemCode }),
         ...(facts?.batch !== undefined && { batch: facts.batch }),
@@ -153,7 +154,7 @@ export async function createGatewayApp(config: GatewayConfig, logger: Logger): P
         keyName: facts?.keyName,
         status: reply.statusCode,
         problemCode: facts?.problemCode,
-        cacheStatus,
+        cacheOutcome,
         durationMs,
       });
     }

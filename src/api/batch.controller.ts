@@ -11,7 +11,7 @@ import { DomainError, RateLimitedError } from '../profiles/profile.errors.js';
 import { parseBatchRequest } from './batch.dto.js';
 import { BATCH_OPTIONS, type BatchOptions } from './batch.options.js';
 import { type BatchItemResult, BatchService } from './batch.service.js';
-import { cacheDirectiveOf } from './cache-directive.js';
+import { cacheDirectivesOf } from './cache-directive.js';
 
 /** `application/json`, with or without parameters (`; charset=utf-8`). */
 const JSON_MEDIA_TYPE = /^application\/json\s*(;|$)/i;
@@ -67,14 +67,14 @@ export class BatchController {
         }
       }
     }
-    const results = await this.batch.run(batch, { key, directive: cacheDirectiveOf(request.headers['cache-control']), requestId: String(request.id) });
+    const results = await this.batch.run(batch, { key, directives: cacheDirectivesOf(request.headers['cache-control']), requestId: String(request.id) });
     for (const result of results) {
       this.metrics.recordProfileRequest({
         source: result.lookup.source,
         keyName: key?.name,
         status: result.status,
         problemCode: result.problemCode,
-        cacheStatus: result.cacheStatus,
+        cacheOutcome: result.cacheOutcome,
         durationMs: result.durationMs,
       });
     }

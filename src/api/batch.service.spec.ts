@@ -20,7 +20,7 @@ function controlledDelay() {
 
 function answerFor(request: ProfileRequest) {
   const profile = { source: request.source, id: request.id };
-  return { entry: { profile, raw: { id: request.id }, etag: `"${request.id}"`, fetchedAtMs: 0, kind: 'profile' }, cacheStatus: 'profile-gateway; hit; ttl=5', ageSeconds: 0, maxAgeSeconds: 5 };
+  return { entry: { profile, raw: { id: request.id }, etag: `"${request.id}"`, fetchedAtMs: 0, kind: 'profile' }, outcome: { kind: 'hit' as const, ttlSeconds: 5, notFound: false }, ageSeconds: 0, maxAgeSeconds: 5 };
 }
 
 function setup(getProfile: (request: ProfileRequest) => Promise<unknown>) {
@@ -37,7 +37,7 @@ function setup(getProfile: (request: ProfileRequest) => Promise<unknown>) {
   return { service, profiles, clock };
 }
 
-const context = { key: undefined, directive: 'default' as const, requestId: 'req-1' };
+const context = { key: undefined, directives: {}, requestId: 'req-1' };
 
 describe('BatchService', () => {
   it('should bound the batch by the largest timeout of the known sources it touches plus the margin', () => {

@@ -1,6 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 
 import { ApiKeyAuthenticator } from '../auth/api-key.authenticator.js';
+import { cacheStatusOf } from '../cache/cache-outcome.js';
+import { type CacheDirectives, CachedNotFoundError, type CacheOutcome } from '../cache/profile-cache.js';
 import { toProblem } from '../common/problem.filter.js';
 import type { Problem } from '../common/problem.js';
 import type { ApiKeyConfig } from '../config/config.types.js';
@@ -8,7 +10,6 @@ import { UpstreamTimeoutError } from '../profiles/profile.errors.js';
 import type { SourceRegistry } from '../sources/source-registry.js';
 import { SOURCE_REGISTRY } from '../tokens.js';
 import type { BatchLookup, BatchRequest } from './batch.dto.js';
-import type { RequestDirective } from './cache-directive.js';
 import { profileBodyOf } from './profile-body.js';
 import { ProfilesService } from './profiles.service.js';
 
@@ -22,14 +23,15 @@ export interface BatchItemResult {
   /** JSON text of the result object. */
   json: string;
   problemCode?: string;
-  cacheStatus?: string;
+  /** What the cache did, for the request metrics (also for a 404 the cache answered). */
+  cacheOutcome?: CacheOutcome;
   durationMs: number;
 }
 
 export interface BatchContext {
   /** The caller's key; undefined with `auth.disabled`. */
   key: ApiKeyConfig | undefined;
-  directive: RequestDirective;
+  directives: CacheDirectives;
   requestId: string;
 }
 
@@ -116,17 +118,18 @@ export class BatchService {
         source: lookup.source,
         id: lookup.id,
         by: lookup.by,
-        directive: context.directive,
+        directives: context.directives,
         requestId: context.requestId,
       });
       const { entry } = answer;
       const profile = includeRaw ? JSON.stringify({ ...entry.profile, raw: entry.raw }) : profileBodyOf(entry);
-      const head = JSON.stringify({ source: lookup.source, id: lookup.id, by: lookup.by, status: 200, cacheStatus: answer.cacheStatus, etag: entry.etag });
+      const cacheStatus = cacheStatusOf(answer.outcome);
+      const head = JSON.stringify({ source: lookup.source, id: lookup.id, by: lookup.by, status: 200, cacheStatus, etag: entry.etag });
       return {
         lookup,
         status: 200,
         json: `${head.slice(0, -1)},"profile":${profile}}`,
-        cacheStatus: answer.cacheStatus,
+        cacheOutcome: answer.outcome,
         durationMs: performance.now() - startedAt,
       };
     } catch (error) {
@@ -136,6 +139,7 @@ export class BatchService {
 
   private failure(lookup: BatchLookup, error: unknown, requestId: string, startedAt: number): BatchItemResult {
     const { body } = toProblem(error, requestId);
-    return { lookup, status: body.status, json: failureJson(lookup, body), problemCode: body.code, durationMs: performance.now() - startedAt };
+    const cacheOutcome = error instanceof CachedNotFoundError ? error.facts.outcome : undefined;
+    return { lookup, status: body.status, json: failureJson(lookup, body), problemCode: body.code, cacheOutcome, durationMs: performance.now() - startedAt };
   }
 }

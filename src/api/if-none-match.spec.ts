@@ -1,7 +1,7 @@
 import { ifNoneMatchMatches } from './if-none-match.js';
 
 describe('ifNoneMatchMatches', () => {
-  const etag = '"abc123"';
+  const etag = 'W/"abc123"';
 
   it.each([
     ['"abc123"', true],
@@ -13,6 +13,11 @@ describe('ifNoneMatchMatches', () => {
     ['', false],
   ])('should match %p: %s', (header, expected) => {
     expect(ifNoneMatchMatches(header, etag)).toBe(expected);
+  });
+
+  it('should compare weakly against a strong current ETag too', () => {
+    expect(ifNoneMatchMatches('W/"abc123"', '"abc123"')).toBe(true);
+    expect(ifNoneMatchMatches('"abc123"', '"abc123"')).toBe(true);
   });
 
   it('should not match when the header is absent', () => {

@@ -38,7 +38,7 @@ function entryOf(id: string, displayName = 'John Doe'): CachedProfile {
 }
 
 function answerOf(entry: CachedProfile): CacheAnswer {
-  return { entry, cacheStatus: 'profile-gateway; hit; ttl=240', ageSeconds: 60, maxAgeSeconds: 240 };
+  return { entry, outcome: { kind: 'hit', ttlSeconds: 240, notFound: false }, ageSeconds: 60, maxAgeSeconds: 240 };
 }
 
 /**
@@ -102,7 +102,7 @@ describe(ProfilesController.name, () => {
       await sut.get('/profiles/crm/a%2Fb%20c?by=externalId&other=1', { 'cache-control': 'no-cache' });
 
       expect(sut.getProfile).toHaveBeenCalledTimes(1);
-      expect(sut.getProfile).toHaveBeenCalledWith({ source: 'crm', id: 'a/b c', by: 'externalId', directive: 'no-cache', requestId: 'req-42' });
+      expect(sut.getProfile).toHaveBeenCalledWith({ source: 'crm', id: 'a/b c', by: 'externalId', directives: { noCache: true }, requestId: 'req-42' });
     });
 
     it.each([['include=raw'], ['include=x,raw'], ['include=x&include=raw']])('should add the upstream body as raw for %s', async (query) => {

@@ -2,7 +2,7 @@ import { jest } from '@jest/globals';
 
 import type { CacheAnswer, CacheLookup, ProfileCache } from '../cache/profile-cache.js';
 import type { SourceConfig } from '../config/config.types.js';
-import { LookupNotSupportedError, NotCachedError, SourceNotFoundError, ValidationError } from '../profiles/profile.errors.js';
+import { LookupNotSupportedError, SourceNotFoundError, ValidationError } from '../profiles/profile.errors.js';
 import type { ProfileSource } from '../profiles/profile-source.port.js';
 import type { SourceRegistry } from '../sources/source-registry.js';
 import { ProfilesService } from './profiles.service.js';
@@ -24,7 +24,7 @@ function setup() {
       return { source, config: { cache: policy, timeoutMs: 2000 } as SourceConfig, close: () => undefined };
     }),
   } as unknown as SourceRegistry;
-  const answer = { cacheStatus: 'profile-gateway; fwd=miss; stored' } as CacheAnswer;
+  const answer = { outcome: { kind: 'fetched', fwd: 'miss', collapsed: false, notFound: false } } as CacheAnswer;
   const get = jest.fn<(lookup: CacheLookup) => Promise<CacheAnswer>>().mockResolvedValue(answer);
   const cache = { get } as unknown as ProfileCache;
   return { sut: new ProfilesService(registry, cache), source, get, answer, policy };
@@ -32,29 +32,31 @@ function setup() {
 
 describe(ProfilesService.name, () => {
   describe('getProfile', () => {
-    it('should answer through the cache with the source policy, key and directive', async () => {
+    it('should answer through the cache with the source policy, key, directives and the source timeout as the budget', async () => {
       const { sut, get, answer, policy } = setup();
 
-      const result = await sut.getProfile({ source: 'crm', id: 'u1', by: undefined, directive: 'no-cache', requestId: 'r' });
+      const result = await sut.getProfile({ source: 'crm', id: 'u1', by: undefined, directives: { noCache: true }, requestId: 'r' });
 
       expect(result).toBe(answer);
-      expect(get).toHaveBeenCalledWith(expect.objectContaining({ key: { source: 'crm', by: 'id', id: 'u1' }, policy, directive: 'no-cache', leaseMs: 3000 }));
+      expect(get).toHaveBeenCalledWith(
+        expect.objectContaining({ key: { source: 'crm', by: 'id', id: 'u1' }, policy, directives: { noCache: true }, budgetMs: 2000 }),
+      );
     });
 
-    it('should fetch through the source with the lookup and request id when the cache asks', async () => {
+    it('should fetch through the source with the lookup, the request id and what is left of the budget', async () => {
       const { sut, get, source } = setup();
-      await sut.getProfile({ source: 'crm', id: 'u1', by: 'id', directive: 'default', requestId: 'req-7' });
+      await sut.getProfile({ source: 'crm', id: 'u1', by: 'id', directives: {}, requestId: 'req-7' });
 
       source.fetchProfile.mockRejectedValue(new Error('not needed'));
-      await get.mock.calls[0]![0].fetch().catch(() => undefined);
+      await get.mock.calls[0]![0].fetch({ budgetMs: 1234 }).catch(() => undefined);
 
-      expect(source.fetchProfile).toHaveBeenCalledWith({ id: 'u1', by: 'id' }, { requestId: 'req-7' });
+      expect(source.fetchProfile).toHaveBeenCalledWith({ id: 'u1', by: 'id' }, { requestId: 'req-7', budgetMs: 1234 });
     });
 
     it('should reject an unknown source before validating anything', async () => {
       const { sut, get } = setup();
 
-      await expect(sut.getProfile({ source: 'nope', id: 'bad', by: 'email', directive: 'default', requestId: 'r' })).rejects.toBeInstanceOf(SourceNotFoundError);
+      await expect(sut.getProfile({ source: 'nope', id: 'bad', by: 'email', directives: {}, requestId: 'r' })).rejects.toBeInstanceOf(SourceNotFoundError);
       expect(get).not.toHaveBeenCalled();
     });
 
@@ -65,14 +67,7 @@ describe(ProfilesService.name, () => {
     ])('should reject %s before any cache access', async (_what, id, by, type) => {
       const { sut, get } = setup();
 
-      await expect(sut.getProfile({ source: 'crm', id, by, directive: 'default', requestId: 'r' })).rejects.toBeInstanceOf(type);
-      expect(get).not.toHaveBeenCalled();
-    });
-
-    it('should answer NOT_CACHED for only-if-cached with no-cache without touching the cache', async () => {
-      const { sut, get } = setup();
-
-      await expect(sut.getProfile({ source: 'crm', id: 'u1', by: undefined, directive: 'unsatisfiable', requestId: 'r' })).rejects.toBeInstanceOf(NotCachedError);
+      await expect(sut.getProfile({ source: 'crm', id, by, directives: {}, requestId: 'r' })).rejects.toBeInstanceOf(type);
       expect(get).not.toHaveBeenCalled();
     });
   });

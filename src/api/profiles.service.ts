@@ -1,11 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 
-import { type CacheAnswer, leaseMsFor, type ProfileCache } from '../cache/profile-cache.js';
-import { NotCachedError, ValidationError } from '../profiles/profile.errors.js';
+import type { CacheAnswer, CacheDirectives, ProfileCache } from '../cache/profile-cache.js';
+import { ValidationError } from '../profiles/profile.errors.js';
 import type { LookupBy, ProfileLookup } from '../profiles/profile-source.port.js';
 import type { SourceRegistry } from '../sources/source-registry.js';
 import { PROFILE_CACHE, SOURCE_REGISTRY } from '../tokens.js';
-import type { RequestDirective } from './cache-directive.js';
 
 /** `by` query value → lookup kind. Absent (or `id`) is the upstream id. */
 export function lookupByOf(value: unknown, source: string): LookupBy {
@@ -20,7 +19,8 @@ export interface ProfileRequest {
   id: string;
   /** The `by` query value as received. */
   by: unknown;
-  directive: RequestDirective;
+  /** The request's `Cache-Control` directives (`cacheDirectivesOf`). */
+  directives: CacheDirectives;
   requestId: string;
 }
 
@@ -34,20 +34,20 @@ export class ProfilesService {
 
   /**
    * @throws SourceNotFoundError, ValidationError, LookupNotSupportedError before any cache or upstream access;
-   *   then ProfileNotFoundError, NotCachedError or an UpstreamError from the cache
+   *   then ProfileNotFoundError (a `CachedNotFoundError`), NotCachedError or an UpstreamError from the cache
    */
   async getProfile(request: ProfileRequest): Promise<CacheAnswer> {
     const { source, config } = this.registry.get(request.source);
     const lookup: ProfileLookup = { id: request.id, by: lookupByOf(request.by, source.name) };
     source.validateLookup(lookup);
-    if (request.directive === 'unsatisfiable') throw new NotCachedError(source.name, lookup.id);
     return this.cache.get({
       key: { source: source.name, by: lookup.by, id: lookup.id },
       policy: config.cache,
-      directive: request.directive,
-      leaseMs: leaseMsFor(config.timeoutMs),
+      directives: request.directives,
+      // One budget for the whole lookup: the upstream call gets what waiting on other calls left of it.
+      budgetMs: config.timeoutMs,
       // The caller's disconnect does not cancel the fetch: other requests may be waiting on it (coalescing).
-      fetch: () => source.fetchProfile(lookup, { requestId: request.requestId }),
+      fetch: ({ budgetMs }) => source.fetchProfile(lookup, { requestId: request.requestId, budgetMs }),
     });
   }
 }

@@ -1,5 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 
+import type { ServedOutcome } from '../cache/cache-outcome.js';
+
 /**
  * What the gateway learns about one request while answering it, for the one-line request log and the request
  * metrics. Never holds a key, a token or a header value.
@@ -13,6 +15,8 @@ export interface RequestFacts {
   upstreamStatus?: number;
   /** Upstream attempts made for this request (requests that waited on another one's call make none). */
   upstreamAttempts: number;
+  /** What the cache did, for an answer with caching headers (a profile or a cached 404). */
+  cacheOutcome?: ServedOutcome;
   /** The problem `code` of an error answer. */
   problemCode?: string;
   /** `POST /profiles/batch`: how many lookups it had and how many ended with each status. */

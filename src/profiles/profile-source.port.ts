@@ -14,6 +14,8 @@ export interface ProfileLookup {
 export interface FetchContext {
   /** The caller's request id (`X-Request-Id`); sent to the upstream as `X-Request-Id`. */
   requestId: string;
+  /** What is left of the lookup's time budget (at most the source's `timeout`); the source's `timeout` when absent. */
+  budgetMs?: number;
 }
 
 export interface FetchedProfile {

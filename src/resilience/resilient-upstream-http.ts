@@ -120,7 +120,7 @@ export class ResilientUpstreamHttp implements UpstreamHttp {
   }
 
   async getJson(request: UpstreamRequest, context: FetchContext, notFound: NotFoundRule): Promise<UpstreamJson> {
-    const deadline = new Deadline(this.config.timeoutMs);
+    const deadline = new Deadline(Math.min(this.config.timeoutMs, context.budgetMs ?? this.config.timeoutMs));
     try {
       this.assertNotRateLimited();
       const work = this.breaker.execute(async () => {

@@ -124,7 +124,7 @@ async function secondInstance(configFile: string): Promise<ProfilesService> {
   return new ProfilesService(registry, cache);
 }
 
-const read = (profiles: ProfilesService, id: string) => profiles.getProfile({ source: 'directory', id, by: 'id', directive: 'default', requestId: 'check' });
+const read = (profiles: ProfilesService, id: string) => profiles.getProfile({ source: 'directory', id, by: 'id', directives: {}, requestId: 'check' });
 
 afterEach(async () => {
   for (const registry of registries.splice(0)) registry.close();
@@ -151,7 +151,7 @@ describe('warm command against fake upstreams and Redis', () => {
     const hits = [await read(other, '4'), await read(other, '17')];
     await expect(read(other, '404')).rejects.toBeInstanceOf(ProfileNotFoundError);
 
-    expect(hits.map((h) => h.cacheStatus)).toEqual([expect.stringMatching(/^profile-gateway; hit; ttl=\d+$/), expect.stringMatching(/^profile-gateway; hit; ttl=\d+$/)]);
+    expect(hits.map((h) => h.outcome.kind)).toEqual(['hit', 'hit']);
     expect(hits[1]!.entry.profile.email).toBe('jan.jansen@example.nl');
     expect(fake.calls).toHaveLength(3);
   });

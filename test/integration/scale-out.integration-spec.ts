@@ -251,7 +251,7 @@ describe('two gateway processes on a Redis Cluster', () => {
         await sleep(2_200);
         await cluster.startNode(1);
         await cluster.waitForState('ok');
-        const key = `${keyPrefix}:profile:v1:crm:id:after_restart`;
+        const key = `${keyPrefix}:profile:v2:crm:id:after_restart`;
         f.data.users.push(userOf('after_restart'));
         await waitUntil(
           async () => {
