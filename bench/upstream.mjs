@@ -1,8 +1,8 @@
 // Child process of the benchmark: a Usertour fake upstream that answers any user id with a generated ~1 KB
 // profile (the faithful fake renders it, so auth, routing and the body shape are the real kind's).
 // Controlled over the IPC channel: { cmd: 'latency', ms } | { cmd: 'count', id?, prefix? } | { cmd: 'clear' }.
-import { startFakeUpstream } from '../dist/sandbox/fake-upstream.js';
-import { usertourFake } from '../dist/sandbox/fakes/usertour.fake.js';
+import { startFakeUpstream } from '../dist-sandbox/sandbox/fake-upstream.js';
+import { usertourFake } from '../dist-sandbox/sandbox/fakes/usertour.fake.js';
 import { BENCH_USERTOUR_TOKEN, benchUser } from './lib.mjs';
 
 const handler = (request) => {

@@ -4,7 +4,7 @@ import { installGracefulShutdown, startGateway } from './bootstrap.js';
 import { loadConfig } from './config/config.loader.js';
 import type { GatewayConfig } from './config/config.types.js';
 import { ConfigError } from './config/config-error.js';
-import { createLogger } from './logger.js';
+import { asyncStdout, createLogger, exitOnFatalError } from './logger.js';
 import { validateKindOptions } from './sources/source-registry.js';
 
 /**
@@ -22,7 +22,8 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const logger = createLogger(config.log.level);
+  const logger = createLogger(config.log.level, asyncStdout());
+  exitOnFatalError(logger);
   const { app, url } = await startGateway(config, logger);
   installGracefulShutdown(app, { logger, timeoutMs: config.server.shutdownTimeoutMs });
   logger.info({ url, sources: config.sources.map((s) => `${s.name} (${s.kind})`) }, 'profile-gateway listening');

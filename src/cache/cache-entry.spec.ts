@@ -1,6 +1,6 @@
+import { testFetched } from '../../test/support/test-profiles.js';
 import { decodeEntry, encodeEntry, type StoredEntry } from './cache-entry.js';
 import { profileEtag } from './etag.js';
-import { testFetched } from './test-profiles.js';
 
 describe('encodeEntry and decodeEntry', () => {
   it('should round-trip a profile entry with its raw body, fetch time and etag', () => {

@@ -5,6 +5,7 @@ import { jest } from '@jest/globals';
 import { HttpService } from '@nestjs/axios';
 import axios, { type AddressFamily, type LookupAddress } from 'axios';
 
+import { type FakeRequest, type FakeUpstream, startFakeUpstream } from '../../sandbox/fake-upstream.js';
 import type { SourceConfig } from '../config/config.types.js';
 import {
   ProfileNotFoundError,
@@ -16,8 +17,8 @@ import {
   UpstreamUnavailableError,
 } from '../profiles/profile.errors.js';
 import type { JsonValue } from '../profiles/profile.model.js';
-import { type FakeRequest, type FakeUpstream, startFakeUpstream } from '../sandbox/fake-upstream.js';
-import { createUpstreamHttp, type NotFoundRule, type UpstreamObserver } from '../sources/shared/upstream-http.js';
+import type { NotFoundRule, UpstreamObserver } from '../sources/shared/upstream-http.contract.js';
+import { createUpstreamHttp } from '../sources/upstream-http.factory.js';
 import type { ResilienceOptions, ResilientUpstreamHttp } from './resilient-upstream-http.js';
 
 const USER = { user: { id: '15241578750190521233', identifier: 'user-3' } };
@@ -42,7 +43,6 @@ function sourceConfig(baseUrl: string, overrides: Partial<SourceConfig> = {}): S
     maxQueue: 10,
     circuitBreaker: { failureThreshold: 5, halfOpenAfterMs: 30_000 },
     cache: { ttlMs: 60_000, staleWhileRevalidateMs: 0, staleIfErrorMs: 0, notFoundTtlMs: 0 },
-    memoryTtlMs: 30_000,
     ...overrides,
   };
 }

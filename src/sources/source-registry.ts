@@ -3,10 +3,13 @@ import type { HttpService } from '@nestjs/axios';
 import type { GatewayConfig, SourceConfig } from '../config/config.types.js';
 import type { AdapterKind } from '../profiles/adapter-kind.js';
 import { SourceNotFoundError } from '../profiles/profile.errors.js';
-import type { ProfileSource, ProfileSourceFactory } from '../profiles/profile-source.port.js';
+import type { ProfileSource } from '../profiles/profile-source.port.js';
+import type { AttemptTracer } from '../resilience/resilient-upstream-http.js';
 import { orgDirectorySourceFactory } from './org-directory/org-directory.source.js';
 import { scalepadAmmSourceFactory } from './scalepad-amm/scalepad-amm.source.js';
-import { createUpstreamHttp, type UpstreamObserver } from './shared/upstream-http.js';
+import type { ProfileSourceFactory } from './shared/source-factory.js';
+import type { UpstreamObserver } from './shared/upstream-http.contract.js';
+import { createUpstreamHttp } from './upstream-http.factory.js';
 import { usertourSourceFactory } from './usertour/usertour.source.js';
 import { vemetricSourceFactory } from './vemetric/vemetric.source.js';
 
@@ -37,6 +40,8 @@ export interface SourceRuntime {
 export interface RegistryDependencies {
   httpService: HttpService;
   observer?: UpstreamObserver;
+  /** Traces each upstream attempt; given only when tracing is on. */
+  tracer?: AttemptTracer;
   onInvalidOptionalTimestamp: (source: string, field: string, value: unknown) => void;
 }
 
@@ -51,7 +56,12 @@ export class SourceRegistry {
   static fromConfig(config: GatewayConfig, dependencies: RegistryDependencies): SourceRegistry {
     return new SourceRegistry(
       config.sources.map((sourceConfig) => {
-        const http = createUpstreamHttp(sourceConfig, dependencies.httpService, dependencies.observer);
+        const http = createUpstreamHttp(
+          sourceConfig,
+          dependencies.httpService,
+          dependencies.observer,
+          dependencies.tracer ? { tracer: dependencies.tracer } : {},
+        );
         const source = SOURCE_FACTORIES[sourceConfig.kind].create(sourceConfig, {
           http,
           onInvalidOptionalTimestamp: (field, value) => dependencies.onInvalidOptionalTimestamp(sourceConfig.name, field, value),
@@ -74,8 +84,9 @@ export class SourceRegistry {
     return runtime;
   }
 
-  has(name: string): boolean {
-    return this.byName.has(name);
+  /** The source of that name, if one is configured. */
+  find(name: string): SourceRuntime | undefined {
+    return this.byName.get(name);
   }
 
   all(): SourceRuntime[] {

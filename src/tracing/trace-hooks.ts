@@ -21,24 +21,30 @@ export const ATTR_CACHE_STATUS = 'cache.status';
 export const ATTR_URL_TEMPLATE = 'url.template';
 export const ATTR_LEASE_OUTCOME = 'cache.lease.outcome';
 
+/** How a traced lookup's answer (or error) reads as `Cache-Status`; undefined when it has none. */
+export interface CacheStatusReader<T> {
+  ofAnswer(answer: T): string;
+  ofError(error: unknown): string | undefined;
+}
+
 /**
  * Traces one cache lookup (`cache.lookup`) with its source, kind and resulting `Cache-Status`. A lookup that ends in
- * an error records its problem code (and the `Cache-Status` the error carries, if any).
+ * an error records its problem code (and the `Cache-Status` the error carries, if any, e.g. a cached 404).
  */
-export function traceCacheLookup<T extends { cacheStatus: string }>(source: string, kind: string, lookup: () => Promise<T>): Promise<T> {
+export function traceCacheLookup<T>(source: string, kind: string, lookup: () => Promise<T>, status: CacheStatusReader<T>): Promise<T> {
   const active = activeTracing();
   if (!active) return lookup();
   const { tracing, context } = active;
   const span = tracing.startSpan('cache.lookup', SpanKind.INTERNAL, { [ATTR_PROFILE_SOURCE]: source, [ATTR_PROFILE_KIND]: kind }, context);
   return tracing.run(tracing.contextWith(context, span), lookup).then(
     (answer) => {
-      span.setAttribute(ATTR_CACHE_STATUS, answer.cacheStatus);
+      span.setAttribute(ATTR_CACHE_STATUS, status.ofAnswer(answer));
       span.end();
       return answer;
     },
     (error: unknown) => {
-      const cacheStatus = (error as { cacheStatus?: unknown } | null)?.cacheStatus;
-      if (typeof cacheStatus === 'string') span.setAttribute(ATTR_CACHE_STATUS, cacheStatus);
+      const cacheStatus = status.ofError(error);
+      if (cacheStatus !== undefined) span.setAttribute(ATTR_CACHE_STATUS, cacheStatus);
       markError(span, errorTypeOf(error));
       span.end();
       throw error;
@@ -47,19 +53,22 @@ export function traceCacheLookup<T extends { cacheStatus: string }>(source: stri
 }
 
 /**
- * Traces a wait on another instance's upstream call (`cache.lease.wait`); `cache.lease.outcome` says whether that
- * call's entry arrived (`stored`) or this instance goes on to call the upstream itself (`own-call`).
+ * Traces a wait on another instance's upstream call (`cache.lease.wait`, the cache's `CacheTracer.leaseWait`);
+ * `cache.lease.outcome` says how it ended: `stored` (that call's entry arrived), `free` (the lease ended without one:
+ * this instance takes over), `deadline` (the lookup's budget ran out), `failed` (Redis did not answer: this instance
+ * calls the upstream itself) or `closed`.
  */
-export function traceLeaseWait<T>(wait: () => Promise<T | undefined>): Promise<T | undefined> {
+export function traceLeaseWait<T extends { readonly kind: string }>(wait: () => Promise<T>): Promise<T> {
   const active = activeTracing();
   if (!active) return wait();
   const { tracing, context } = active;
   const span = tracing.startSpan('cache.lease.wait', SpanKind.INTERNAL, {}, context);
   return tracing.run(tracing.contextWith(context, span), wait).then(
-    (entry) => {
-      span.setAttribute(ATTR_LEASE_OUTCOME, entry === undefined ? 'own-call' : 'stored');
+    (end) => {
+      span.setAttribute(ATTR_LEASE_OUTCOME, end.kind === 'entry' ? 'stored' : end.kind);
+      if (end.kind === 'deadline') markError(span, 'UPSTREAM_TIMEOUT');
       span.end();
-      return entry;
+      return end;
     },
     (error: unknown) => {
       markError(span, errorTypeOf(error));
@@ -68,6 +77,9 @@ export function traceLeaseWait<T>(wait: () => Promise<T | undefined>): Promise<T
     },
   );
 }
+
+/** The tracer the cache is given when tracing is on. */
+export const CACHE_TRACER = { leaseWait: traceLeaseWait };
 
 /** What the client span of an upstream attempt may say about its target: configuration, never the request's id. */
 export interface UpstreamTarget {

@@ -7,20 +7,20 @@ import { InMemorySpanExporter, type ReadableSpan, type SpanExporter } from '@ope
 import axios from 'axios';
 import Fastify, { type FastifyInstance } from 'fastify';
 
+import { type FakeUpstream, startFakeUpstream } from '../../sandbox/fake-upstream.js';
+import { orgDirectoryFake } from '../../sandbox/fakes/org-directory.fake.js';
+import { SANDBOX_DATA, SANDBOX_TOKENS } from '../../sandbox/sample-data.js';
 import { parseConfig } from '../config/config.loader.js';
 import type { SourceConfig, TracingConfig } from '../config/config.types.js';
 import { createLogger } from '../logger.js';
 import { GatewayMetrics } from '../metrics/gateway-metrics.js';
 import { ProfileNotFoundError } from '../profiles/profile.errors.js';
-import { type FakeUpstream, startFakeUpstream } from '../sandbox/fake-upstream.js';
-import { orgDirectoryFake } from '../sandbox/fakes/org-directory.fake.js';
-import { SANDBOX_DATA, SANDBOX_TOKENS } from '../sandbox/sample-data.js';
 import { OrgDirectoryClient } from '../sources/org-directory/org-directory.client.js';
-import { createUpstreamHttp } from '../sources/shared/upstream-http.js';
+import { createUpstreamHttp } from '../sources/upstream-http.factory.js';
 import { activeTracing, GatewayTracing, type GatewayTracingOptions, type SpanDropReason } from './gateway-tracing.js';
 import { flushBoundMs, propagateTraceContext } from './install-tracing.js';
 import { installServerTracing, serverSpanName } from './server-tracing.js';
-import { mergeTraceLogFields, startUpstreamAttempt, traceCacheLookup, traceLeaseWait, traceLogFields } from './trace-hooks.js';
+import { type CacheStatusReader, mergeTraceLogFields, startUpstreamAttempt, traceCacheLookup, traceLeaseWait, traceLogFields } from './trace-hooks.js';
 
 const CALLER_TRACE_ID = '0af7651916cd43dd8448eb211c80319c';
 const CALLER_SPAN_ID = 'b7ad6b7169203331';
@@ -31,6 +31,9 @@ const TRACING: TracingConfig = { otlpEndpoint: 'http://127.0.0.1:4318/v1/traces'
 function tracingWith(exporter: SpanExporter, options: Partial<GatewayTracingOptions> = {}): GatewayTracing {
   return new GatewayTracing({ config: TRACING, exporter, ...options });
 }
+
+/** Reads `cache.status` from test answers shaped `{ cacheStatus }`. */
+const STATUS: CacheStatusReader<{ cacheStatus: string }> = { ofAnswer: (answer) => answer.cacheStatus, ofError: () => undefined };
 
 function attributesOf(span: ReadableSpan): Record<string, unknown> {
   return { ...span.attributes };
@@ -44,8 +47,8 @@ describe('tracing', () => {
   describe('with no tracing started in the request', () => {
     it('should run the hooks as plain calls: no tracing in context, no span, log lines unchanged', async () => {
       expect(activeTracing()).toBeUndefined();
-      await expect(traceCacheLookup('crm', 'usertour', () => Promise.resolve({ cacheStatus: 'x' }))).resolves.toEqual({ cacheStatus: 'x' });
-      await expect(traceLeaseWait(() => Promise.resolve(undefined))).resolves.toBeUndefined();
+      await expect(traceCacheLookup('crm', 'usertour', () => Promise.resolve({ cacheStatus: 'x' }), STATUS)).resolves.toEqual({ cacheStatus: 'x' });
+      await expect(traceLeaseWait(() => Promise.resolve({ kind: 'free' }))).resolves.toEqual({ kind: 'free' });
       const attempt = startUpstreamAttempt({ name: 'crm', kind: 'usertour', baseUrl: 'http://127.0.0.1:1' }, '/v1/users/{id}', 0);
       expect(attempt.run(() => 42)).toBe(42);
       attempt.end(200, undefined);
@@ -85,11 +88,11 @@ describe('tracing', () => {
         request.log.info('inside the handler');
         logger.info('root logger inside the request');
         if (id === 'missing') {
-          await traceCacheLookup('crm', 'usertour', () => Promise.reject(new ProfileNotFoundError('crm', id))).catch(() => undefined);
+          await traceCacheLookup('crm', 'usertour', () => Promise.reject(new ProfileNotFoundError('crm', id)), STATUS).catch(() => undefined);
           if (request.facts) request.facts.problemCode = 'PROFILE_NOT_FOUND';
           return reply.status(404).send({ code: 'PROFILE_NOT_FOUND' });
         }
-        const answer = await traceCacheLookup('crm', 'usertour', () => Promise.resolve({ cacheStatus: 'profile-gateway; hit; ttl=30' }));
+        const answer = await traceCacheLookup('crm', 'usertour', () => Promise.resolve({ cacheStatus: 'profile-gateway; hit; ttl=30' }), STATUS);
         return reply.header('cache-status', answer.cacheStatus).send({ ok: true });
       });
       fastify.get('/health/live', (_request, reply) => reply.send({ status: 'ok' }));
@@ -235,7 +238,7 @@ describe('tracing', () => {
     });
 
     function clientFor(httpService: HttpService): OrgDirectoryClient {
-      const http = createUpstreamHttp(source, httpService, {}, { backoff: { initialDelayMs: 1, maxDelayMs: 5 } });
+      const http = createUpstreamHttp(source, httpService, {}, { backoff: { initialDelayMs: 1, maxDelayMs: 5 }, tracer: startUpstreamAttempt });
       opened.push(http);
       return new OrgDirectoryClient(http);
     }
@@ -250,7 +253,7 @@ describe('tracing', () => {
 
       const parent = tracing.extract({ traceparent: SAMPLED_PARENT });
       const server = tracing.startSpan('GET /profiles/{source}/{id}', SpanKind.SERVER, {}, parent);
-      await tracing.run(tracing.contextWith(parent, server), () => traceCacheLookup(source.name, source.kind, () => client.getUser('4', { requestId: 'r1' }).then(() => ({ cacheStatus: 'miss' }))));
+      await tracing.run(tracing.contextWith(parent, server), () => traceCacheLookup(source.name, source.kind, () => client.getUser('4', { requestId: 'r1' }).then(() => ({ cacheStatus: 'miss' })), STATUS));
       server.end();
       await tracing.flush();
 
@@ -303,14 +306,14 @@ describe('tracing', () => {
       const context = tracing.contextWith(tracing.extract({}), root);
 
       await tracing.run(context, async () => {
-        await traceLeaseWait(() => Promise.resolve({ entry: true }));
-        await traceLeaseWait(() => Promise.resolve(undefined));
+        await traceLeaseWait(() => Promise.resolve({ kind: 'entry' }));
+        await traceLeaseWait(() => Promise.resolve({ kind: 'free' }));
       });
       root.end();
       await tracing.flush();
 
       const waits = byName(exporter.getFinishedSpans(), 'cache.lease.wait');
-      expect(waits.map((w) => w.attributes['cache.lease.outcome'])).toEqual(['stored', 'own-call']);
+      expect(waits.map((w) => w.attributes['cache.lease.outcome'])).toEqual(['stored', 'free']);
       expect(waits.every((w) => w.parentSpanContext?.spanId === root.spanContext().spanId)).toBe(true);
       await tracing.shutdown(1_000);
     });

@@ -1,4 +1,4 @@
-import { VirtualClock } from './virtual-clock.js';
+import { VirtualClock } from '../../test/support/virtual-clock.js';
 import { createProgress, progressLine, progressRates } from './warm-progress.js';
 import { WarmTally } from './warm-summary.js';
 

@@ -7,15 +7,16 @@ import { Readable } from 'node:stream';
 import { HttpService } from '@nestjs/axios';
 import axios from 'axios';
 
+import { type FakeHandler, type FakeRequest, type FakeResponse, type FakeUpstream, startFakeUpstream } from '../../sandbox/fake-upstream.js';
+import { orgDirectoryFake } from '../../sandbox/fakes/org-directory.fake.js';
+import { vemetricFake } from '../../sandbox/fakes/vemetric.fake.js';
+import { SANDBOX_DATA, SANDBOX_TOKENS } from '../../sandbox/sample-data.js';
+import { type RedisProcess, startRedis } from '../../test/support/redis-server.mjs';
+import { ProfilesService } from '../api/profiles.service.js';
 import { createProfileCache, type ProfileCache } from '../cache/profile-cache.js';
 import { loadConfig } from '../config/config.loader.js';
 import { ProfileNotFoundError } from '../profiles/profile.errors.js';
 import type { JsonObject } from '../profiles/profile.model.js';
-import { ProfilesService } from '../profiles/profiles.service.js';
-import { type FakeHandler, type FakeRequest, type FakeResponse, type FakeUpstream, startFakeUpstream } from '../sandbox/fake-upstream.js';
-import { orgDirectoryFake } from '../sandbox/fakes/org-directory.fake.js';
-import { vemetricFake } from '../sandbox/fakes/vemetric.fake.js';
-import { SANDBOX_DATA, SANDBOX_TOKENS } from '../sandbox/sample-data.js';
 import { SourceRegistry, validateKindOptions } from '../sources/source-registry.js';
 import { type CommandIo, runWarmCommand } from './warm-command.js';
 
@@ -75,7 +76,7 @@ async function instrumentedFake(handler: FakeHandler, latencyMs = 0) {
   return { fake, seen, maxInFlight: () => maxInFlight };
 }
 
-function orgConfig(fake: FakeUpstream, keyPrefix: string, sourceExtra = ''): string {
+function orgConfig(fake: FakeUpstream, keyPrefix: string, sourceExtra = '', redisUrl = REDIS_URL): string {
   return tempFile(
     'gateway.yaml',
     `log:
@@ -84,7 +85,7 @@ auth:
   disabled: true
 cache:
   redis:
-    url: ${REDIS_URL}
+    url: ${redisUrl}
     keyPrefix: ${keyPrefix}
 sources:
   directory:
@@ -123,7 +124,7 @@ async function secondInstance(configFile: string): Promise<ProfilesService> {
   return new ProfilesService(registry, cache);
 }
 
-const read = (profiles: ProfilesService, id: string) => profiles.getProfile({ source: 'directory', id, by: 'id', directive: 'default', requestId: 'check' });
+const read = (profiles: ProfilesService, id: string) => profiles.getProfile({ source: 'directory', id, by: 'id', directives: {}, requestId: 'check' });
 
 afterEach(async () => {
   for (const registry of registries.splice(0)) registry.close();
@@ -150,9 +151,36 @@ describe('warm command against fake upstreams and Redis', () => {
     const hits = [await read(other, '4'), await read(other, '17')];
     await expect(read(other, '404')).rejects.toBeInstanceOf(ProfileNotFoundError);
 
-    expect(hits.map((h) => h.cacheStatus)).toEqual([expect.stringMatching(/^profile-gateway; hit; ttl=\d+$/), expect.stringMatching(/^profile-gateway; hit; ttl=\d+$/)]);
+    expect(hits.map((h) => h.outcome.kind)).toEqual(['hit', 'hit']);
     expect(hits[1]!.entry.profile.email).toBe('jan.jansen@example.nl');
     expect(fake.calls).toHaveLength(3);
+  });
+
+  describe('on a Redis that refuses writes', () => {
+    let fullRedis: RedisProcess;
+
+    beforeAll(async () => {
+      // Out of memory with no eviction: reads and subscriptions work, every write is refused.
+      fullRedis = await startRedis(undefined, ['--maxmemory', '1', '--maxmemory-policy', 'noeviction']);
+    });
+
+    afterAll(async () => {
+      await fullRedis.stop();
+    });
+
+    it('should count the refused cache writes and exit 2 although every profile was fetched', async () => {
+      const { fake } = await instrumentedFake(orgDirectoryFake({ tokens: [SANDBOX_TOKENS.orgDirectory], users: orgUsers() }));
+      const config = orgConfig(fake, uniquePrefix(), '', fullRedis.url);
+      const { io, stdout } = commandIo(config, { stdin: Readable.from(['4\n17\n']) });
+
+      const code = await runWarmCommand(['--source', 'directory', '--ids', '-', '--json'], io);
+
+      const result = JSON.parse(stdout());
+      expect(result.counts).toMatchObject({ total: 2, refreshed: 2, failed: 0 });
+      expect(result.counts.cacheWriteFailures).toBeGreaterThanOrEqual(2);
+      expect(code).toBe(2);
+      expect(result.exitCode).toBe(2);
+    });
   });
 
   it('should exit 2 and list the failed ids with their codes, never calling the upstream for an invalid id', async () => {

@@ -1,6 +1,6 @@
 import { jest } from '@jest/globals';
 
-import { VirtualClock } from './virtual-clock.js';
+import { VirtualClock } from '../../test/support/virtual-clock.js';
 import { type AttemptResult, PauseGate, runPool, systemClock } from './worker-pool.js';
 
 const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i + 1);

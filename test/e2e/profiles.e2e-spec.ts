@@ -4,12 +4,12 @@ import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
-import { orgDirectoryFake } from '../../src/sandbox/fakes/org-directory.fake.js';
-import { scalepadAmmFake } from '../../src/sandbox/fakes/scalepad-amm.fake.js';
-import { usertourFake } from '../../src/sandbox/fakes/usertour.fake.js';
-import { vemetricFake } from '../../src/sandbox/fakes/vemetric.fake.js';
-import { SANDBOX_AMM_CLIENT_ID, SANDBOX_DATA, SANDBOX_TOKENS } from '../../src/sandbox/sample-data.js';
-import { type Harness, startHarness, TEST_API_KEY } from '../support/gateway-harness.js';
+import { orgDirectoryFake } from '../../sandbox/fakes/org-directory.fake.js';
+import { scalepadAmmFake } from '../../sandbox/fakes/scalepad-amm.fake.js';
+import { usertourFake } from '../../sandbox/fakes/usertour.fake.js';
+import { vemetricFake } from '../../sandbox/fakes/vemetric.fake.js';
+import { SANDBOX_AMM_CLIENT_ID, SANDBOX_DATA, SANDBOX_TOKENS } from '../../sandbox/sample-data.js';
+import { checkResponse, type Harness, startHarness, TEST_API_KEY } from '../support/gateway-harness.js';
 
 const usertourData = {
   ...SANDBOX_DATA.usertour,
@@ -37,7 +37,14 @@ function rawGet(url: string): Promise<{ status: number; text: string }> {
       let text = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => (text += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+      res.on('end', () => {
+        try {
+          checkResponse(url, { method: 'GET', target: pathname, status: res.statusCode ?? 0, contentType: res.headers['content-type'] ?? null, text });
+          resolve({ status: res.statusCode ?? 0, text });
+        } catch (error) {
+          reject(error instanceof Error ? error : new Error(String(error)));
+        }
+      });
     });
     req.on('error', reject);
     req.end();
@@ -348,7 +355,7 @@ describe('GET /profiles/:source/:id (e2e, real sockets)', () => {
       const res = await h.get('/profiles/nope/1');
 
       expect(res.status).toBe(404);
-      expect(res.body).toMatchObject({ type: 'about:blank', title: 'Not Found', status: 404, code: 'SOURCE_NOT_FOUND' });
+      expect(res.body).toMatchObject({ type: '/problems/source-not-found', title: 'Not Found', status: 404, code: 'SOURCE_NOT_FOUND' });
       expect(res.body.requestId).toBe(res.headers.get('x-request-id'));
     });
 
@@ -358,9 +365,16 @@ describe('GET /profiles/:source/:id (e2e, real sockets)', () => {
       expect(res.status).toBe(404);
       expect(res.body).toMatchObject({ code: 'PROFILE_NOT_FOUND', source: 'crm', detail: 'No profile ghost in source crm' });
       const logLine = h.logs.map((line) => JSON.parse(line) as Record<string, unknown>).find((line) => line.reqId === res.body.requestId && line.msg === 'request completed');
-      expect(logLine).toMatchObject({ status: 404, source: 'crm', code: 'PROFILE_NOT_FOUND', upstreamStatus: 404, upstreamAttempts: 1 });
+      expect(logLine).toMatchObject({
+        status: 404,
+        source: 'crm',
+        code: 'PROFILE_NOT_FOUND',
+        upstreamStatus: 404,
+        upstreamAttempts: 1,
+        cacheStatus: 'profile-gateway; fwd=miss; stored',
+      });
       const metrics = await h.get('/metrics');
-      expect(metrics.text).toMatch(/gateway_profile_requests_total\{source="crm",key="e2e",outcome="PROFILE_NOT_FOUND",cache="[a-z-]+"\} 1/);
+      expect(metrics.text).toMatch(/gateway_profile_requests_total\{source="crm",key="e2e",outcome="PROFILE_NOT_FOUND",cache="miss"\} 1/);
     });
 
     it.each([
@@ -432,6 +446,26 @@ describe('GET /profiles/:source/:id (e2e, real sockets)', () => {
       expect(h.logs.some((line) => line.includes('"reqId":"trace-123"'))).toBe(true);
     });
 
+    it.each([
+      ['vemetric', '/profiles/analytics/4400128813370022'],
+      ['amm', '/profiles/agents/a1d97031-04e2-4907-a249-093f7436207b'],
+      ['usertour', '/profiles/crm/usr_123456789'],
+      ['org', '/profiles/directory/4'],
+    ])("should send the caller's X-Request-Id to the %s upstream", async (fake, path) => {
+      const res = await h.get(path, { 'x-request-id': `trace-${fake}`, 'cache-control': 'no-cache' });
+
+      expect(res.status).toBe(200);
+      expect(h.fakes[fake]!.calls.map((call) => call.headers['x-request-id'])).toEqual([`trace-${fake}`]);
+    });
+
+    it('should send the generated request id to the upstream when the caller sends none', async () => {
+      const res = await h.get('/profiles/directory/17', { 'cache-control': 'no-cache' });
+
+      expect(res.status).toBe(200);
+      expect(h.fakes.org!.calls).toHaveLength(1);
+      expect(h.fakes.org!.calls[0]!.headers['x-request-id']).toBe(res.headers.get('x-request-id'));
+    });
+
     it('should send ETag, Cache-Control, Age and Cache-Status, and 304 on a matching If-None-Match', async () => {
       const first = await h.get('/profiles/agents/a1d97031-04e2-4907-a249-093f7436207b', { 'cache-control': 'no-cache' });
       const etag = first.headers.get('etag')!;
@@ -440,10 +474,13 @@ describe('GET /profiles/:source/:id (e2e, real sockets)', () => {
       expect(first.headers.get('cache-status')).toBe('profile-gateway; fwd=request; stored');
       expect(first.headers.get('cache-control')).toMatch(/^private, max-age=(59|60)$/);
       expect(first.headers.get('age')).toBe('0');
-      expect(etag).toMatch(/^"[A-Za-z0-9_-]+"$/);
+      expect(etag).toMatch(/^W\/"[A-Za-z0-9_-]+"$/);
       expect(second.status).toBe(304);
       expect(second.text).toBe('');
       expect(second.headers.get('etag')).toBe(etag);
+      // Weak comparison: the opaque tag without `W/` matches too.
+      const strongForm = await h.get('/profiles/agents/a1d97031-04e2-4907-a249-093f7436207b', { 'if-none-match': etag.slice(2) });
+      expect(strongForm.status).toBe(304);
     });
 
     it('should keep the ETag when a refresh changes nothing but the fetch time', async () => {

@@ -1,6 +1,6 @@
-import { usertourFake } from '../../src/sandbox/fakes/usertour.fake.js';
-import { vemetricFake } from '../../src/sandbox/fakes/vemetric.fake.js';
-import { SANDBOX_DATA, SANDBOX_TOKENS } from '../../src/sandbox/sample-data.js';
+import { usertourFake } from '../../sandbox/fakes/usertour.fake.js';
+import { vemetricFake } from '../../sandbox/fakes/vemetric.fake.js';
+import { SANDBOX_DATA, SANDBOX_TOKENS } from '../../sandbox/sample-data.js';
 import { type Harness, startHarness, TEST_API_KEY } from '../support/gateway-harness.js';
 
 /** Upstream failures as callers see them: status, code and Retry-After (contract section 4). */

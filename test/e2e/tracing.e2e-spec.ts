@@ -4,10 +4,10 @@ import type { AddressInfo, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
-import { type FakeUpstream, startFakeUpstream } from '../../src/sandbox/fake-upstream.js';
-import { usertourFake } from '../../src/sandbox/fakes/usertour.fake.js';
-import { SANDBOX_DATA, SANDBOX_TOKENS } from '../../src/sandbox/sample-data.js';
-import { request, TEST_API_KEY } from '../support/gateway-harness.js';
+import { type FakeUpstream, startFakeUpstream } from '../../sandbox/fake-upstream.js';
+import { usertourFake } from '../../sandbox/fakes/usertour.fake.js';
+import { SANDBOX_DATA, SANDBOX_TOKENS } from '../../sandbox/sample-data.js';
+import { request, startHarness, TEST_API_KEY } from '../support/gateway-harness.js';
 import { type GatewayProcess, startGatewayProcess } from '../support/gateway-process.js';
 import { freePort } from '../support/redis-server.mjs';
 
@@ -175,6 +175,39 @@ describe('tracing (e2e)', () => {
       expect(completed[0]).toMatchObject({ trace_id: CALLER_TRACE_ID, span_id: roots[0]!.spanId, reqId: 'e2e-trace-1' });
     } finally {
       await gateway.stop();
+      await receiver.close();
+    }
+  }, 30_000);
+
+  it('should give POST /profiles/batch its server span, with a cache.lookup per distinct lookup under it', async () => {
+    const receiver = await startReceiver();
+    // In process through the harness, so the batch answer is also checked against the OpenAPI document.
+    const h = await startHarness({ fakes: { usertour: usertourFake(SANDBOX_DATA.usertour) }, yaml: (fakes) => gatewayYaml(fakes.usertour!, receiver.url) });
+    try {
+      const res = await request(
+        `${h.url}/profiles/batch`,
+        { authorization: `Bearer ${TEST_API_KEY}`, 'content-type': 'application/json', traceparent: `00-${CALLER_TRACE_ID}-${CALLER_SPAN_ID}-01` },
+        { method: 'POST', body: JSON.stringify({ lookups: [{ source: 'crm', id: USER_ID }, { source: 'crm', id: 'usr_nobody' }] }) },
+      );
+      expect(res.status).toBe(200);
+    } finally {
+      // Closing the app flushes the queued spans.
+      await h.close();
+    }
+    try {
+      const spans = receiver.spans();
+      const [server] = spans.filter((s) => s.name === 'POST /profiles/batch');
+      expect(server).toBeDefined();
+      expect(server!.kind).toBe(2);
+      expect(server!.traceId).toBe(CALLER_TRACE_ID);
+      expect(server!.parentSpanId).toBe(CALLER_SPAN_ID);
+      expect(attributesOf(server!)).toMatchObject({ 'http.request.method': 'POST', 'http.route': '/profiles/batch', 'http.response.status_code': 200 });
+      const lookups = spans.filter((s) => s.name === 'cache.lookup');
+      expect(lookups).toHaveLength(2);
+      expect(lookups.every((l) => l.parentSpanId === server!.spanId)).toBe(true);
+      const recorded = JSON.stringify(receiver.exports.map((e) => e.body));
+      for (const secret of [USER_ID, 'usr_nobody', SANDBOX_TOKENS.usertour, TEST_API_KEY]) expect(recorded).not.toContain(secret);
+    } finally {
       await receiver.close();
     }
   }, 30_000);

@@ -4,9 +4,9 @@ import path from 'node:path';
 
 import { Cluster } from 'ioredis';
 
-import { type FakeUpstream, startFakeUpstream } from '../../src/sandbox/fake-upstream.js';
-import { usertourFake,type UsertourFakeData, type UsertourFakeUser } from '../../src/sandbox/fakes/usertour.fake.js';
-import { SANDBOX_TOKENS } from '../../src/sandbox/sample-data.js';
+import { type FakeUpstream, startFakeUpstream } from '../../sandbox/fake-upstream.js';
+import { usertourFake,type UsertourFakeData, type UsertourFakeUser } from '../../sandbox/fakes/usertour.fake.js';
+import { SANDBOX_TOKENS } from '../../sandbox/sample-data.js';
 import { type GatewayProcess, startGatewayProcess } from '../support/gateway-process.js';
 import { type RedisClusterProcess, startRedisCluster } from '../support/redis-cluster.mjs';
 import { freePort } from '../support/redis-server.mjs';
@@ -251,7 +251,7 @@ describe('two gateway processes on a Redis Cluster', () => {
         await sleep(2_200);
         await cluster.startNode(1);
         await cluster.waitForState('ok');
-        const key = `${keyPrefix}:profile:v1:crm:id:after_restart`;
+        const key = `${keyPrefix}:profile:v2:crm:id:after_restart`;
         f.data.users.push(userOf('after_restart'));
         await waitUntil(
           async () => {

@@ -1,7 +1,5 @@
 import { jest } from '@jest/globals';
 
-import { CANONICAL_FIELDS, type JsonObject, type MapContext } from '../../profiles/profile.model.js';
-import { UpstreamBodyError } from '../shared/mapping.js';
 import {
   orgBadDateCreated,
   orgBadDateModified,
@@ -12,7 +10,9 @@ import {
   orgMinimalUser,
   orgNamelessUser,
   orgPersonalUser,
-} from './__fixtures__/org-directory.fixtures.js';
+} from '../../../test/fixtures/org-directory/org-directory.fixtures.js';
+import { CANONICAL_FIELDS, type JsonObject, type MapContext } from '../../profiles/profile.model.js';
+import { UpstreamBodyError } from '../shared/mapping.js';
 import { mapOrgDirectoryUser, ORG_DIRECTORY_UNSUPPORTED_FIELDS } from './org-directory.mapper.js';
 import { orgDirectoryUserSchema } from './org-directory.types.js';
 

@@ -1,7 +1,5 @@
 import { jest } from '@jest/globals';
 
-import { CANONICAL_FIELDS, type JsonObject, type MapContext } from '../../profiles/profile.model.js';
-import { UpstreamBodyError } from '../shared/mapping.js';
 import {
   ammBadActivity,
   ammBadCreatedAt,
@@ -10,7 +8,9 @@ import {
   ammDesktopUser,
   ammFullUser,
   ammNewUser,
-} from './__fixtures__/scalepad-amm.fixtures.js';
+} from '../../../test/fixtures/scalepad-amm/scalepad-amm.fixtures.js';
+import { CANONICAL_FIELDS, type JsonObject, type MapContext } from '../../profiles/profile.model.js';
+import { UpstreamBodyError } from '../shared/mapping.js';
 import { mapScalepadAmmUser, SCALEPAD_AMM_UNSUPPORTED_FIELDS } from './scalepad-amm.mapper.js';
 import { scalepadAmmUserSchema } from './scalepad-amm.types.js';
 

@@ -1,7 +1,5 @@
 import { jest } from '@jest/globals';
 
-import { CANONICAL_FIELDS, type CanonicalProfile, type JsonObject, type MapContext } from '../../profiles/profile.model.js';
-import { parseUpstreamBody, UpstreamBodyError } from '../shared/mapping.js';
 import {
   usertourContractExample,
   usertourEveryJsonType,
@@ -10,7 +8,9 @@ import {
   usertourMembershipsOnly,
   usertourMixedMemberships,
   usertourNoExpand,
-} from './__fixtures__/usertour.fixtures.js';
+} from '../../../test/fixtures/usertour/usertour.fixtures.js';
+import { CANONICAL_FIELDS, type CanonicalProfile, type JsonObject, type MapContext } from '../../profiles/profile.model.js';
+import { parseUpstreamBody, UpstreamBodyError } from '../shared/mapping.js';
 import { mapUsertourUser, USERTOUR_UNSUPPORTED_FIELDS } from './usertour.mapper.js';
 import { usertourUserResponseSchema } from './usertour.types.js';
 

@@ -1,5 +1,6 @@
 import { jest } from '@jest/globals';
 
+import { usertourContractExample, usertourErrorBodies, usertourNoExpand } from '../../../test/fixtures/usertour/usertour.fixtures.js';
 import type { SourceConfig } from '../../config/config.types.js';
 import {
   LookupNotSupportedError,
@@ -11,8 +12,8 @@ import {
 } from '../../profiles/profile.errors.js';
 import type { JsonValue } from '../../profiles/profile.model.js';
 import type { FetchContext, ProfileSource } from '../../profiles/profile-source.port.js';
-import { classifyResponse, encodeQuery, type NotFoundRule, type UpstreamHttp } from '../shared/upstream-http.js';
-import { usertourContractExample, usertourErrorBodies, usertourNoExpand } from './__fixtures__/usertour.fixtures.js';
+import { encodeQuery, type NotFoundRule, type UpstreamHttp } from '../shared/upstream-http.contract.js';
+import { classifyResponse } from '../shared/upstream-response.js';
 import { isUsertourUserNotFound } from './usertour.client.js';
 import { usertourSourceFactory } from './usertour.source.js';
 

@@ -1,8 +1,5 @@
 import { jest } from '@jest/globals';
 
-import { CANONICAL_FIELDS, type CanonicalProfile, type JsonObject, type MapContext } from '../../profiles/profile.model.js';
-import { parseUpstreamBody, UpstreamBodyError } from '../shared/mapping.js';
-import { parseJsonSafely } from '../shared/upstream-http.js';
 import {
   vemetricAnonymous,
   vemetricIdentified,
@@ -10,7 +7,10 @@ import {
   vemetricNestedData,
   vemetricNoEvents,
   vemetricNonStringEmail,
-} from './__fixtures__/vemetric.fixtures.js';
+} from '../../../test/fixtures/vemetric/vemetric.fixtures.js';
+import { CANONICAL_FIELDS, type CanonicalProfile, type JsonObject, type MapContext } from '../../profiles/profile.model.js';
+import { parseUpstreamBody, UpstreamBodyError } from '../shared/mapping.js';
+import { parseJsonSafely } from '../shared/upstream-response.js';
 import { countryCode, mapVemetricUser, VEMETRIC_UNSUPPORTED_FIELDS } from './vemetric.mapper.js';
 import { vemetricUserResponseSchema } from './vemetric.types.js';
 

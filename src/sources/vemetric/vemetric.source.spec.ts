@@ -1,5 +1,6 @@
 import { jest } from '@jest/globals';
 
+import { vemetricErrorBodies, vemetricIdentified, vemetricMaxId } from '../../../test/fixtures/vemetric/vemetric.fixtures.js';
 import type { SourceConfig } from '../../config/config.types.js';
 import {
   ProfileNotFoundError,
@@ -11,8 +12,8 @@ import {
 } from '../../profiles/profile.errors.js';
 import type { JsonValue } from '../../profiles/profile.model.js';
 import type { FetchContext, LookupBy, ProfileSource } from '../../profiles/profile-source.port.js';
-import { classifyResponse, encodeQuery, type UpstreamHttp } from '../shared/upstream-http.js';
-import { vemetricErrorBodies, vemetricIdentified, vemetricMaxId } from './__fixtures__/vemetric.fixtures.js';
+import { encodeQuery, type UpstreamHttp } from '../shared/upstream-http.contract.js';
+import { classifyResponse } from '../shared/upstream-response.js';
 import { isVemetricUserNotFound } from './vemetric.client.js';
 import { vemetricSourceFactory } from './vemetric.source.js';
 
