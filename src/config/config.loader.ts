@@ -328,12 +328,13 @@ function redisNodes(nodes: readonly RedisNodeSchema[]): RedisNode[] {
   return nodes.map(({ host, port }) => ({ host, port }));
 }
 
+/** Validation guarantees exactly one of url, cluster and sentinel (`redisModeProblems`). */
 function redisConfig(redis: RedisSchema): RedisConfig {
-  const config: RedisConfig = { keyPrefix: redis.keyPrefix, commandTimeoutMs: redis.commandTimeout };
-  if (redis.url !== undefined) config.url = redis.url;
-  if (redis.cluster) config.cluster = { nodes: redisNodes(redis.cluster.nodes) };
-  if (redis.sentinel) config.sentinel = { name: redis.sentinel.name, nodes: redisNodes(redis.sentinel.nodes) };
-  return config;
+  const common = { keyPrefix: redis.keyPrefix, commandTimeoutMs: redis.commandTimeout };
+  if (redis.cluster) return { ...common, cluster: { nodes: redisNodes(redis.cluster.nodes) } };
+  if (redis.sentinel) return { ...common, sentinel: { name: redis.sentinel.name, nodes: redisNodes(redis.sentinel.nodes) } };
+  if (redis.url === undefined) throw new Error('cache.redis has no url, cluster or sentinel after validation');
+  return { ...common, url: redis.url };
 }
 
 function apiKeyConfig(entry: ApiKeySchema): ApiKeyConfig {

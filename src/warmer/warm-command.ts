@@ -4,7 +4,6 @@ import type { Logger } from 'pino';
 
 import { ProfilesService } from '../api/profiles.service.js';
 import type { ProfileCache } from '../cache/profile-cache.js';
-import { RedisConfigError } from '../cache/redis-connection.js';
 import { ConfigError, loadConfig } from '../config/config.loader.js';
 import type { GatewayConfig } from '../config/config.types.js';
 import { GatewayCoreModule } from '../gateway-core.module.js';
@@ -172,18 +171,12 @@ async function warmSource(warm: WarmArgs, config: GatewayConfig, io: CommandIo):
 /**
  * The sources, cache and `ProfilesService` exactly as the server builds them (`GatewayCoreModule`), without the HTTP
  * parts. Nest's own start-up lines stay out of the command's output.
- * @throws SetupError when the Redis configuration cannot be used
  */
-async function createCoreContext(config: GatewayConfig, logger: Logger): Promise<INestApplicationContext> {
-  try {
-    return await NestFactory.createApplicationContext(GatewayCoreModule.forRoot({ config, logger, defaultMetrics: false }), {
-      logger: false,
-      abortOnError: false,
-    });
-  } catch (error) {
-    if (error instanceof RedisConfigError) throw new SetupError(error.message);
-    throw error;
-  }
+function createCoreContext(config: GatewayConfig, logger: Logger): Promise<INestApplicationContext> {
+  return NestFactory.createApplicationContext(GatewayCoreModule.forRoot({ config, logger, defaultMetrics: false }), {
+    logger: false,
+    abortOnError: false,
+  });
 }
 
 function interruptedExitCode(signal: AbortSignal | undefined): number {
