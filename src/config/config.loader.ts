@@ -6,7 +6,8 @@ import { plainToInstance } from 'class-transformer';
 import { getMetadataStorage, validateSync, type ValidationError } from 'class-validator';
 import { type Document, isMap, isScalar, parseDocument } from 'yaml';
 
-import { type AdapterKind, isAdapterKind } from '../profiles/adapter-kind.js';
+import type { AdapterKind } from '../profiles/adapter-kind.js';
+import { isAdapterKind } from '../sources/source-registry.js';
 import { parseByteSize } from './byte-size.js';
 import {
   GatewayFileSchema,

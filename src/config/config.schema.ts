@@ -3,7 +3,7 @@ import 'reflect-metadata';
 import { Type } from 'class-transformer';
 import { ValidateBy, ValidateIf, ValidateNested, type ValidationOptions } from 'class-validator';
 
-import { ADAPTER_KINDS } from '../profiles/adapter-kind.js';
+import { ADAPTER_KINDS } from '../sources/source-registry.js';
 import { tryParseByteSize } from './byte-size.js';
 import { MAX_TIMER_MS, tryParseDuration } from './duration.js';
 import { isPlainMapping } from './interpolate.js';

@@ -1,9 +1,9 @@
 import type { SchemaObject } from '@nestjs/swagger';
 
 import type { TransportCode } from '../common/problem.js';
-import { ADAPTER_KINDS } from '../profiles/adapter-kind.js';
 import { ERROR_CODES } from '../profiles/profile.errors.js';
 import { CANONICAL_FIELDS } from '../profiles/profile.model.js';
+import { ADAPTER_KINDS, producedMembershipTypes } from '../sources/source-registry.js';
 
 /** Codes of failures outside the profile endpoint's own rules (unknown route, wrong method, malformed request). */
 export const TRANSPORT_CODES = ['NOT_FOUND', 'METHOD_NOT_ALLOWED', 'PAYLOAD_TOO_LARGE', 'BAD_REQUEST'] as const satisfies readonly TransportCode[];
@@ -27,7 +27,7 @@ export const MEMBERSHIP_SCHEMA: SchemaObject = {
   properties: {
     id: { type: 'string' },
     name: nullableString('Display name of the membership'),
-    type: { type: 'string', enum: ['company', 'department', 'organization', 'group'] },
+    type: { type: 'string', enum: producedMembershipTypes(), description: 'The types the configured kinds produce' },
     role: nullableString("The user's role in it"),
     description: nullableString('Description, when the source has one'),
     attributes: anyObject('Source data of the membership, as received'),

@@ -2,6 +2,7 @@ import { applyDecorators } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiOperation, ApiParam, ApiProduces, ApiQuery, ApiResponse, ApiTags, type HeadersObject } from '@nestjs/swagger';
 
 import { PROBLEM_CONTENT_TYPE } from '../common/problem.js';
+import { kindDescriptions } from '../sources/source-registry.js';
 import { PROBLEM_SCHEMA_REF, PROFILE_SCHEMA_REF } from './openapi-schemas.js';
 
 export const BEARER_SCHEME = 'gateway-api-key';
@@ -56,16 +57,24 @@ export function ProfileRouteDocs(): MethodDecorator & ClassDecorator {
     ApiParam({
       name: 'id',
       description:
-        "The upstream's own id of the user, URL-encoded (it may contain `/`, spaces, unicode). Rules per kind: vemetric 1-20 digits " +
-        '(with by=externalId any 1-256 characters); scalepad-amm 8-4-4-4-12 letters and digits; usertour 1-256 characters; ' +
-        'org-directory 1-15 digits. Never control characters. A bad id is 400 VALIDATION_ERROR before any cache or upstream access.',
+        "The upstream's own id of the user, URL-encoded (it may contain `/`, spaces, unicode). Rules per kind: " +
+        kindDescriptions()
+          .map(({ kind, description }) => `${kind} ${description.idRule}${description.externalIdRule ? ` (with by=externalId ${description.externalIdRule})` : ''}`)
+          .join('; ') +
+        '. Never control characters. A bad id is 400 VALIDATION_ERROR before any cache or upstream access.',
       example: 'usr_123456789',
     }),
     ApiQuery({
       name: 'by',
       required: false,
       enum: ['id', 'externalId'],
-      description: "`externalId`: look the user up by the customer's own identifier (vemetric only; other kinds answer 400 LOOKUP_NOT_SUPPORTED)",
+      description:
+        "`externalId`: look the user up by the customer's own identifier (kinds " +
+        kindDescriptions()
+          .filter(({ description }) => description.externalIdRule !== undefined)
+          .map(({ kind }) => kind)
+          .join(', ') +
+        '; other kinds answer 400 LOOKUP_NOT_SUPPORTED)',
     }),
     ApiQuery({ name: 'include', required: false, enum: ['raw'], description: '`raw`: add `raw`, the upstream JSON body exactly as received' }),
     ApiHeader({

@@ -1,8 +1,7 @@
-/** Every adapter kind the gateway knows. Add a kind here, then register its factory in `sources/source-registry.ts`. */
-export const ADAPTER_KINDS = ['vemetric', 'scalepad-amm', 'usertour', 'org-directory'] as const;
+import type { SOURCE_FACTORIES } from '../sources/source-registry.js';
 
-export type AdapterKind = (typeof ADAPTER_KINDS)[number];
-
-export function isAdapterKind(value: unknown): value is AdapterKind {
-  return typeof value === 'string' && (ADAPTER_KINDS as readonly string[]).includes(value);
-}
+/**
+ * Every adapter kind the gateway knows: the keys of the registry (`sources/source-registry.ts`), the only list of kinds.
+ * A type-only import, so the domain has no runtime dependency on the adapters; the runtime list is `ADAPTER_KINDS` there.
+ */
+export type AdapterKind = keyof typeof SOURCE_FACTORIES;

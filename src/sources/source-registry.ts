@@ -3,20 +3,42 @@ import type { HttpService } from '@nestjs/axios';
 import type { GatewayConfig, SourceConfig } from '../config/config.types.js';
 import type { AdapterKind } from '../profiles/adapter-kind.js';
 import { SourceNotFoundError } from '../profiles/profile.errors.js';
-import type { ProfileSource, ProfileSourceFactory } from '../profiles/profile-source.port.js';
+import { MEMBERSHIP_TYPES, type MembershipType } from '../profiles/profile.model.js';
+import type { KindDescription, ProfileSource, ProfileSourceFactory } from '../profiles/profile-source.port.js';
 import { orgDirectorySourceFactory } from './org-directory/org-directory.source.js';
 import { scalepadAmmSourceFactory } from './scalepad-amm/scalepad-amm.source.js';
 import { createUpstreamHttp, type UpstreamObserver } from './shared/upstream-http.js';
 import { usertourSourceFactory } from './usertour/usertour.source.js';
 import { vemetricSourceFactory } from './vemetric/vemetric.source.js';
 
-/** The explicit list of adapter kinds. `satisfies` makes a kind without a factory a compile error. */
+/**
+ * The explicit list of adapter kinds: kind → factory. Adding a kind is one line here; `AdapterKind` is this table's keys,
+ * and the OpenAPI document, the contract suite, the README checks and the sandbox read the kinds from it.
+ */
 export const SOURCE_FACTORIES = {
   vemetric: vemetricSourceFactory,
   'scalepad-amm': scalepadAmmSourceFactory,
   usertour: usertourSourceFactory,
   'org-directory': orgDirectorySourceFactory,
-} satisfies Record<AdapterKind, ProfileSourceFactory>;
+} satisfies Record<string, ProfileSourceFactory>;
+
+/** Every adapter kind, in registry order. */
+export const ADAPTER_KINDS = Object.keys(SOURCE_FACTORIES) as AdapterKind[];
+
+export function isAdapterKind(value: unknown): value is AdapterKind {
+  return typeof value === 'string' && Object.hasOwn(SOURCE_FACTORIES, value);
+}
+
+/** Each kind with its self-description, in registry order. */
+export function kindDescriptions(): Array<{ kind: AdapterKind; description: KindDescription }> {
+  return ADAPTER_KINDS.map((kind) => ({ kind, description: SOURCE_FACTORIES[kind].description }));
+}
+
+/** The membership types some kind produces, in the canonical order. */
+export function producedMembershipTypes(): MembershipType[] {
+  const produced = new Set(kindDescriptions().flatMap(({ description }) => description.membershipTypes));
+  return MEMBERSHIP_TYPES.filter((type) => produced.has(type));
+}
 
 /** Kind-specific option problems, for the config loader. */
 export function validateKindOptions(kind: AdapterKind, options: Record<string, unknown>): { path: string; message: string }[] {

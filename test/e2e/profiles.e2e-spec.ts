@@ -4,17 +4,20 @@ import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
-import { orgDirectoryFake } from '../../sandbox/fakes/org-directory.fake.js';
-import { scalepadAmmFake } from '../../sandbox/fakes/scalepad-amm.fake.js';
-import { usertourFake } from '../../sandbox/fakes/usertour.fake.js';
-import { vemetricFake } from '../../sandbox/fakes/vemetric.fake.js';
-import { SANDBOX_AMM_CLIENT_ID, SANDBOX_DATA, SANDBOX_TOKENS } from '../../sandbox/sample-data.js';
+import { orgDirectoryFake } from '../../sandbox/kinds/org-directory/org-directory.fake.js';
+import { ORG_DIRECTORY_SANDBOX_TOKEN, orgDirectorySandboxData } from '../../sandbox/kinds/org-directory/org-directory.sandbox.js';
+import { scalepadAmmFake } from '../../sandbox/kinds/scalepad-amm/scalepad-amm.fake.js';
+import { SANDBOX_AMM_CLIENT_ID, SCALEPAD_AMM_SANDBOX_TOKEN, scalepadAmmSandboxData } from '../../sandbox/kinds/scalepad-amm/scalepad-amm.sandbox.js';
+import { usertourFake } from '../../sandbox/kinds/usertour/usertour.fake.js';
+import { USERTOUR_SANDBOX_TOKEN, usertourSandboxData } from '../../sandbox/kinds/usertour/usertour.sandbox.js';
+import { vemetricFake } from '../../sandbox/kinds/vemetric/vemetric.fake.js';
+import { VEMETRIC_SANDBOX_TOKEN, vemetricSandboxData } from '../../sandbox/kinds/vemetric/vemetric.sandbox.js';
 import { type Harness, startHarness, TEST_API_KEY } from '../support/gateway-harness.js';
 
 const usertourData = {
-  ...SANDBOX_DATA.usertour,
+  ...usertourSandboxData,
   users: [
-    ...SANDBOX_DATA.usertour.users,
+    ...usertourSandboxData.users,
     {
       id: 'mixed@example.com',
       attributes: { name: 42, email: 'mixed@example.com' },
@@ -59,7 +62,7 @@ sources:
   analytics:
     kind: vemetric
     baseUrl: ${fakes.vemetric!.url}
-    token: ${SANDBOX_TOKENS.vemetric}
+    token: ${VEMETRIC_SANDBOX_TOKEN}
   analytics-badkey:
     kind: vemetric
     baseUrl: ${fakes.vemetric!.url}
@@ -67,12 +70,12 @@ sources:
   agents:
     kind: scalepad-amm
     baseUrl: ${fakes.amm!.url}
-    token: ${SANDBOX_TOKENS.scalepadAmm}
+    token: ${SCALEPAD_AMM_SANDBOX_TOKEN}
     clientId: ${SANDBOX_AMM_CLIENT_ID}
   crm:
     kind: usertour
     baseUrl: ${fakes.usertour!.url}
-    token: ${SANDBOX_TOKENS.usertour}
+    token: ${USERTOUR_SANDBOX_TOKEN}
   crm-badkey:
     kind: usertour
     baseUrl: ${fakes.usertour!.url}
@@ -80,11 +83,11 @@ sources:
   crm-wrongbase:
     kind: usertour
     baseUrl: ${fakes.usertour!.url}/api
-    token: ${SANDBOX_TOKENS.usertour}
+    token: ${USERTOUR_SANDBOX_TOKEN}
   directory:
     kind: org-directory
     baseUrl: ${fakes.org!.url}
-    token: ${SANDBOX_TOKENS.orgDirectory}
+    token: ${ORG_DIRECTORY_SANDBOX_TOKEN}
 `;
 }
 
@@ -94,10 +97,10 @@ describe('GET /profiles/:source/:id (e2e, real sockets)', () => {
   beforeAll(async () => {
     h = await startHarness({
       fakes: {
-        vemetric: vemetricFake(SANDBOX_DATA.vemetric),
-        amm: scalepadAmmFake(SANDBOX_DATA.scalepadAmm),
+        vemetric: vemetricFake(vemetricSandboxData),
+        amm: scalepadAmmFake(scalepadAmmSandboxData),
         usertour: usertourFake(usertourData),
-        org: orgDirectoryFake(SANDBOX_DATA.orgDirectory),
+        org: orgDirectoryFake(orgDirectorySandboxData),
       },
       yaml,
     });
@@ -309,7 +312,7 @@ describe('GET /profiles/:source/:id (e2e, real sockets)', () => {
     it('should add the upstream body exactly as received with include=raw', async () => {
       const res = await h.get('/profiles/agents/a1d97031-04e2-4907-a249-093f7436207b?include=raw');
 
-      expect(res.body.raw).toEqual(SANDBOX_DATA.scalepadAmm.clients[0]!.users[0]);
+      expect(res.body.raw).toEqual(scalepadAmmSandboxData.clients[0]!.users[0]);
     });
 
     it('should not add raw without include=raw, and serve include=raw from the same cache entry', async () => {

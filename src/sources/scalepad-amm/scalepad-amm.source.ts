@@ -3,7 +3,7 @@ import type { ProfileSource, ProfileSourceFactory, SourceDependencies } from '..
 import { type IdRule, matching } from '../shared/id-rules.js';
 import { MappedProfileSource } from '../shared/mapped-source.js';
 import { ScalepadAmmClient } from './scalepad-amm.client.js';
-import { mapScalepadAmmUser } from './scalepad-amm.mapper.js';
+import { mapScalepadAmmUser,SCALEPAD_AMM_UNSUPPORTED_FIELDS } from './scalepad-amm.mapper.js';
 import { scalepadAmmUserSchema } from './scalepad-amm.types.js';
 
 /**
@@ -30,6 +30,19 @@ function validateScalepadAmmOptions(options: Record<string, unknown>): { path: s
  */
 export const scalepadAmmSourceFactory: ProfileSourceFactory = {
   kind: 'scalepad-amm',
+  description: {
+    upstream: 'ScalePad AMM users API (v2)',
+    request: 'GET {baseUrl}/v2/clients/{clientId}/users/{id}',
+    idRule: '36 characters shaped 8-4-4-4-12 of ASCII letters and digits',
+    membershipTypes: ['department'],
+    unsupportedFields: SCALEPAD_AMM_UNSUPPORTED_FIELDS,
+    exampleConfig: {
+      name: 'endpoint-agents',
+      baseUrl: 'https://api.example.com',
+      token: '${AMM_API_TOKEN}',
+      options: { clientId: 'aa7cf840-9ca9-46a3-9778-9015d6580d50' },
+    },
+  },
   validateOptions: validateScalepadAmmOptions,
   create(config: SourceConfig, dependencies: SourceDependencies): ProfileSource {
     const problems = validateScalepadAmmOptions(config.options);
