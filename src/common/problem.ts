@@ -17,6 +17,7 @@ export const STATUS_OF = {
   UPSTREAM_UNAVAILABLE: 503,
   UPSTREAM_TIMEOUT: 504,
   NOT_CACHED: 504,
+  LOOKUP_AMBIGUOUS: 409,
 } as const satisfies Record<ErrorCode, number>;
 
 /** Codes for failures outside the profile endpoint's own rules (unknown route, wrong method, oversized request). */
@@ -28,6 +29,7 @@ const TITLES: Record<number, string> = {
   403: 'Forbidden',
   404: 'Not Found',
   405: 'Method Not Allowed',
+  409: 'Conflict',
   413: 'Content Too Large',
   429: 'Too Many Requests',
   500: 'Internal Server Error',

@@ -18,6 +18,7 @@ export const ERROR_CODES = [
   'UPSTREAM_UNAVAILABLE',
   'UPSTREAM_TIMEOUT',
   'NOT_CACHED',
+  'LOOKUP_AMBIGUOUS',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -91,6 +92,14 @@ export class ProfileNotFoundError extends DomainError {
   readonly code = 'PROFILE_NOT_FOUND';
   constructor(source: string, id: string) {
     super(`No profile ${id} in source ${source}`, source);
+  }
+}
+
+/** A `by=externalId` lookup matched more than one upstream user. */
+export class LookupAmbiguousError extends DomainError {
+  readonly code = 'LOOKUP_AMBIGUOUS';
+  constructor(source: string, id: string) {
+    super(`More than one profile in source ${source} has externalId ${JSON.stringify(id)}`, source);
   }
 }
 

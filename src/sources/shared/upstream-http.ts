@@ -31,6 +31,8 @@ export interface UpstreamRequest {
   path: string;
   /** Query pairs, encoded here (repeated keys allowed, e.g. `expand[]`). */
   query?: ReadonlyArray<readonly [string, string]>;
+  /** `Accept` header; default `application/json`. */
+  accept?: string;
 }
 
 export interface NotFoundRule {
@@ -221,7 +223,7 @@ export class AxiosUpstreamTransport {
       const headersTimer = bound('headers', limits.headersMs);
       const response = await firstValueFrom(
         this.httpService.get<Readable>(url, {
-          headers: { Authorization: `Bearer ${this.config.token}`, Accept: 'application/json' },
+          headers: { Authorization: `Bearer ${this.config.token}`, Accept: request.accept ?? 'application/json' },
           responseType: 'stream',
           validateStatus: () => true,
           // Counted here while streaming, so the limit does not depend on the axios version.
