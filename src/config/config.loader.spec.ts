@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { jest } from '@jest/globals';
 
 import type { AdapterKind } from '../profiles/adapter-kind.js';
+import { ADAPTER_KINDS } from '../sources/source-registry.js';
 import { ConfigError, type ConfigProblem, DEFAULT_CONFIG_PATH, type KindOptionsValidator, loadConfig, type LoadConfigOptions } from './config.loader.js';
 import type { GatewayConfig } from './config.types.js';
 
@@ -374,7 +375,7 @@ sources:
 
     it('should report an unknown kind, listing the known ones', () => {
       expect(problemsOf(MINIMAL.replace('kind: usertour', 'kind: hubspot'))).toEqual([
-        { path: 'sources.crm.kind', message: 'must be one of vemetric, scalepad-amm, usertour, org-directory' },
+        { path: 'sources.crm.kind', message: `must be one of ${ADAPTER_KINDS.join(', ')}` },
       ]);
     });
 
@@ -642,7 +643,7 @@ sources:
         { path: 'defaults.retries', message: 'must be an integer from 0 to 10' },
         { path: 'sources.crm.baseUrl', message: 'must be an http(s) URL' },
         { path: 'sources.Bad', message: expect.stringMatching(/^source name must be/) },
-        { path: 'sources.Bad.kind', message: 'must be one of vemetric, scalepad-amm, usertour, org-directory' },
+        { path: 'sources.Bad.kind', message: `must be one of ${ADAPTER_KINDS.join(', ')}` },
         { path: 'auth.apiKeys[0].sources[0]', message: 'unknown source "nope" (expected "*" or a name under sources)' },
       ]);
       expect(configError.message.split('\n')).toEqual(configError.problems.map((p) => `${p.path}: ${p.message}`));
