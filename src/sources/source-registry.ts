@@ -7,6 +7,7 @@ import { MEMBERSHIP_TYPES, type MembershipType } from '../profiles/profile.model
 import type { KindDescription, ProfileSource, ProfileSourceFactory } from '../profiles/profile-source.port.js';
 import { orgDirectorySourceFactory } from './org-directory/org-directory.source.js';
 import { scalepadAmmSourceFactory } from './scalepad-amm/scalepad-amm.source.js';
+import { scimSourceFactory } from './scim/scim.source.js';
 import { createUpstreamHttp, type UpstreamObserver } from './shared/upstream-http.js';
 import { usertourSourceFactory } from './usertour/usertour.source.js';
 import { vemetricSourceFactory } from './vemetric/vemetric.source.js';
@@ -20,6 +21,7 @@ export const SOURCE_FACTORIES = {
   'scalepad-amm': scalepadAmmSourceFactory,
   usertour: usertourSourceFactory,
   'org-directory': orgDirectorySourceFactory,
+  scim: scimSourceFactory,
 } satisfies Record<string, ProfileSourceFactory>;
 
 /** Every adapter kind, in registry order. */
