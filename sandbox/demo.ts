@@ -9,7 +9,7 @@ import { startGateway } from '../src/bootstrap.js';
 import { loadConfig } from '../src/config/config.loader.js';
 import { ConfigError } from '../src/config/config-error.js';
 import { createLogger } from '../src/logger.js';
-import { validateKindOptions } from '../src/sources/source-registry.js';
+import { ADAPTER_KINDS, validateKindOptions } from '../src/sources/source-registry.js';
 import { sandboxGatewayYaml, startSandboxUpstreams } from './sandbox-upstreams.js';
 
 async function main(): Promise<void> {
@@ -21,7 +21,7 @@ async function main(): Promise<void> {
   let config;
   try {
     writeFileSync(file, sandboxGatewayYaml(readFileSync(base, 'utf8'), sandbox));
-    config = loadConfig({ path: file, env: process.env, validateKindOptions });
+    config = loadConfig({ path: file, env: process.env, kinds: ADAPTER_KINDS, validateKindOptions });
   } catch (error) {
     if (error instanceof ConfigError) {
       for (const p of error.problems) process.stderr.write(`${p.path}: ${p.message}\n`);

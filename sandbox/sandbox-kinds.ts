@@ -1,4 +1,5 @@
-import { ADAPTER_KINDS } from '../src/sources/source-registry.js';
+import { readdirSync } from 'node:fs';
+
 import type { SandboxKind } from './sandbox-kind.js';
 
 /** Module path of a kind's sandbox, relative to this file. */
@@ -7,12 +8,24 @@ export function sandboxModulePath(kind: string): string {
 }
 
 /**
- * The sandbox of every registered kind, in registry order: `sandbox/kinds/<kind>/<kind>.sandbox.ts` exporting `sandbox`.
- * @throws Error naming the file when a registered kind has no sandbox, or exports one of another kind
+ * The folders under `sandbox/kinds/`, in alphabetical order: one per kind. Read from the disk, not from the registry:
+ * the sandbox image ships the fake upstreams without `src/` (a lint rule keeps them standalone). That every registered
+ * kind has a folder, and every folder a registered kind, is checked by the tests (test/e2e/demo.e2e-spec.ts).
+ */
+export function sandboxKindNames(): string[] {
+  return readdirSync(new URL('./kinds/', import.meta.url), { withFileTypes: true })
+    .filter((entry) => entry.isDirectory())
+    .map((entry) => entry.name)
+    .sort();
+}
+
+/**
+ * The sandbox of every kind, in alphabetical order: `sandbox/kinds/<kind>/<kind>.sandbox.ts` exporting `sandbox`.
+ * @throws Error naming the file when a kind folder has no sandbox, or exports one of another kind
  */
 export async function loadSandboxKinds(): Promise<SandboxKind[]> {
   return Promise.all(
-    ADAPTER_KINDS.map(async (kind) => {
+    sandboxKindNames().map(async (kind) => {
       const path = sandboxModulePath(kind);
       let module: { sandbox?: SandboxKind };
       try {

@@ -2,8 +2,6 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 
-import { parseDocument } from 'yaml';
-
 import { type FakeUpstream, startFakeUpstream } from './fake-upstream.js';
 import type { SandboxSample } from './sandbox-kind.js';
 import { loadSandboxKinds } from './sandbox-kinds.js';
@@ -18,7 +16,7 @@ export interface StartedSandboxSource {
 }
 
 export interface SandboxUpstreams {
-  /** Every sandbox source, in registry order of its kind. */
+  /** Every sandbox source, in alphabetical order of its kind. */
   sources: StartedSandboxSource[];
   /** Started upstreams by source name. */
   upstreams: Record<string, FakeUpstream>;
@@ -35,7 +33,7 @@ export interface SandboxOptions {
   publicHost?: string;
 }
 
-/** Starts one fake upstream per sandbox source of every registered kind (the same fakes the tests use). */
+/** Starts one fake upstream per sandbox source of every kind under sandbox/kinds/ (the same fakes the tests use). */
 export async function startSandboxUpstreams(options: SandboxOptions = {}): Promise<SandboxUpstreams> {
   const { basePort = 0, host = '127.0.0.1' } = options;
   const kinds = await loadSandboxKinds();
@@ -66,14 +64,14 @@ export async function startSandboxUpstreams(options: SandboxOptions = {}): Promi
 
 /**
  * A gateway configuration: `baseYaml` (everything but the sources, e.g. `config/demo.yaml`) with its `sources` section
- * generated from the sandbox, one source per sandbox source. Comments of the base are kept.
+ * generated from the sandbox, one source per sandbox source. The base is kept as written (comments included); the
+ * section is appended as one JSON line per source (JSON is YAML), so the sandbox needs no YAML library: its image
+ * has Node's built-in modules only.
  */
 export function sandboxGatewayYaml(baseYaml: string, sandbox: Pick<SandboxUpstreams, 'sources'>): string {
-  const document = parseDocument(baseYaml);
-  if (document.errors.length > 0) throw new Error(`base configuration is not valid YAML: ${document.errors[0]?.message ?? ''}`);
-  if (document.has('sources')) throw new Error('the base configuration must not have a sources section: the sandbox generates it');
-  document.set('sources', Object.fromEntries(sandbox.sources.map((s) => [s.name, s.entry])));
-  return document.toString();
+  if (/^sources\s*:/m.test(baseYaml)) throw new Error('the base configuration must not have a sources section: the sandbox generates it');
+  const entries = sandbox.sources.map((s) => `  ${JSON.stringify(s.name)}: ${JSON.stringify(s.entry)}`);
+  return `${baseYaml.replace(/\n*$/, '\n')}sources:\n${entries.join('\n')}\n`;
 }
 
 /**

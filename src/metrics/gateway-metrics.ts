@@ -1,7 +1,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 import type { CacheObserver, CacheOutcome, RedisOperation } from '../cache/profile-cache.js';
-import type { UpstreamObserver } from '../sources/shared/upstream-http.js';
+import type { UpstreamObserver } from '../sources/shared/upstream-http.contract.js';
 
 /** Label value for a `:source` that is not configured (source names cannot contain `_`). */
 export const UNKNOWN_SOURCE = '_unknown';
@@ -72,6 +72,8 @@ export class GatewayMetrics {
   private readonly coalesced: Counter<'source'>;
   private readonly redisErrors: Counter<'operation'>;
   private readonly rateLimited: Counter<'key'>;
+  private readonly batchRequests: Counter<'key' | 'outcome'>;
+  private readonly batchLookups: Histogram;
   private readonly authRejections: Counter<'reason'>;
   /** Per source: [answers without waiting on the upstream, all answers]. */
   private readonly cacheCounts = new Map<string, [number, number]>();
@@ -145,6 +147,18 @@ export class GatewayMetrics {
       labelNames: ['key'],
       registers,
     });
+    this.batchRequests = new Counter({
+      name: 'gateway_batch_requests_total',
+      help: 'POST /profiles/batch requests by API key name and outcome (ok, or the problem code of the whole batch)',
+      labelNames: ['key', 'outcome'],
+      registers,
+    });
+    this.batchLookups = new Histogram({
+      name: 'gateway_batch_lookups',
+      help: 'Lookups per accepted POST /profiles/batch request',
+      buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000],
+      registers,
+    });
     this.authRejections = new Counter({
       name: 'gateway_auth_rejections_total',
       help: 'Requests refused by caller authentication: missing or invalid key (401), source not allowed for the key (403)',
@@ -189,6 +203,16 @@ export class GatewayMetrics {
     duration.observe(sample.durationMs / 1000);
   }
 
+  /** One `POST /profiles/batch` request; `keyName` undefined with auth disabled. */
+  recordBatchRequest(keyName: string | undefined, outcome: string): void {
+    this.batchRequests.inc({ key: keyName ?? NO_KEY, outcome });
+  }
+
+  /** The number of lookups of an accepted batch. */
+  recordBatchSize(lookups: number): void {
+    this.batchLookups.observe(lookups);
+  }
+
   recordRateLimited(keyName: string): void {
     this.rateLimited.inc({ key: keyName });
   }
@@ -199,6 +223,12 @@ export class GatewayMetrics {
 
   recordRedisError(operation: RedisOperation | 'ratelimit'): void {
     this.redisErrors.inc({ operation });
+  }
+
+  /** Redis failures of one operation counted so far (the `warm` command reports its failed cache writes). */
+  async redisErrorCount(operation: RedisOperation | 'ratelimit'): Promise<number> {
+    const { values } = await this.redisErrors.get();
+    return values.find((sample) => sample.labels.operation === operation)?.value ?? 0;
   }
 
   /** Reads each source's circuit state at scrape time (in addition to the changes the observer reports). */

@@ -15,6 +15,8 @@ export interface RequestFacts {
   upstreamAttempts: number;
   /** The problem `code` of an error answer. */
   problemCode?: string;
+  /** `POST /profiles/batch`: how many lookups it had and how many ended with each status. */
+  batch?: { size: number; statuses: Record<string, number> };
 }
 
 declare module 'fastify' {
@@ -29,11 +31,6 @@ const storage = new AsyncLocalStorage<RequestFacts>();
 /** Runs `fn` (the rest of the request's handling) with `facts` as the current request's facts. */
 export function runWithRequestFacts<T>(facts: RequestFacts, fn: () => T): T {
   return storage.run(facts, fn);
-}
-
-/** The facts of the request being handled in this async context, if any. */
-export function currentRequestFacts(): RequestFacts | undefined {
-  return storage.getStore();
 }
 
 /** Records each upstream attempt on the facts of the request that made it (the log line's `upstreamStatus`). */

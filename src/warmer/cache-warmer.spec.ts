@@ -1,6 +1,7 @@
 import { jest } from '@jest/globals';
 
 import { VirtualClock } from '../../test/support/virtual-clock.js';
+import type { ProfileRequest } from '../api/profiles.service.js';
 import type { CacheAnswer } from '../cache/profile-cache.js';
 import {
   NotCachedError,
@@ -9,7 +10,6 @@ import {
   UpstreamRateLimitedError,
   ValidationError,
 } from '../profiles/profile.errors.js';
-import type { ProfileRequest } from '../profiles/profiles.service.js';
 import { isFreshHit, rateLimitResumeAt, warmIds } from './cache-warmer.js';
 
 const answer = (cacheStatus: string): CacheAnswer => ({ cacheStatus }) as CacheAnswer;

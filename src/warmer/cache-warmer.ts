@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 
+import type { ProfileRequest } from '../api/profiles.service.js';
 import { CACHE_NAME } from '../cache/cache-status.js';
 import type { CacheAnswer } from '../cache/profile-cache.js';
 import { DomainError, ProfileNotFoundError, UpstreamRateLimitedError } from '../profiles/profile.errors.js';
-import type { ProfileRequest } from '../profiles/profiles.service.js';
 import type { IdOutcome } from './warm-summary.js';
 import { WarmTally } from './warm-summary.js';
 import { type AttemptResult, type Clock, PauseGate, type PoolRun, runPool, systemClock } from './worker-pool.js';

@@ -12,12 +12,13 @@ import { orgDirectoryFake } from '../../sandbox/kinds/org-directory/org-director
 import { ORG_DIRECTORY_SANDBOX_TOKEN, orgDirectorySandboxData } from '../../sandbox/kinds/org-directory/org-directory.sandbox.js';
 import { vemetricFake } from '../../sandbox/kinds/vemetric/vemetric.fake.js';
 import { VEMETRIC_SANDBOX_TOKEN, vemetricSandboxData } from '../../sandbox/kinds/vemetric/vemetric.sandbox.js';
+import { type RedisProcess, startRedis } from '../../test/support/redis-server.mjs';
+import { ProfilesService } from '../api/profiles.service.js';
 import { createProfileCache, type ProfileCache } from '../cache/profile-cache.js';
 import { loadConfig } from '../config/config.loader.js';
 import { ProfileNotFoundError } from '../profiles/profile.errors.js';
 import type { JsonObject } from '../profiles/profile.model.js';
-import { ProfilesService } from '../profiles/profiles.service.js';
-import { SourceRegistry, validateKindOptions } from '../sources/source-registry.js';
+import { ADAPTER_KINDS, SourceRegistry, validateKindOptions } from '../sources/source-registry.js';
 import { type CommandIo, runWarmCommand } from './warm-command.js';
 
 const REDIS_URL = process.env.REDIS_URL as string;
@@ -76,7 +77,7 @@ async function instrumentedFake(handler: FakeHandler, latencyMs = 0) {
   return { fake, seen, maxInFlight: () => maxInFlight };
 }
 
-function orgConfig(fake: FakeUpstream, keyPrefix: string, sourceExtra = ''): string {
+function orgConfig(fake: FakeUpstream, keyPrefix: string, sourceExtra = '', redisUrl = REDIS_URL): string {
   return tempFile(
     'gateway.yaml',
     `log:
@@ -85,7 +86,7 @@ auth:
   disabled: true
 cache:
   redis:
-    url: ${REDIS_URL}
+    url: ${redisUrl}
     keyPrefix: ${keyPrefix}
 sources:
   directory:
@@ -111,7 +112,7 @@ function commandIo(configFile: string, extra: Partial<CommandIo> = {}) {
 
 /** Another gateway instance on the same Redis: its own registry, cache and service, reading with directive `default`. */
 async function secondInstance(configFile: string): Promise<ProfilesService> {
-  const config = loadConfig({ path: configFile, env: {}, validateKindOptions });
+  const config = loadConfig({ path: configFile, env: {}, kinds: ADAPTER_KINDS, validateKindOptions });
   const cache = createProfileCache({ redis: config.cache.redis, memory: config.cache.memory });
   caches.push(cache);
   const registry = SourceRegistry.fromConfig(config, { httpService: new HttpService(axios.create()), onInvalidOptionalTimestamp: () => undefined });
@@ -154,6 +155,33 @@ describe('warm command against fake upstreams and Redis', () => {
     expect(hits.map((h) => h.cacheStatus)).toEqual([expect.stringMatching(/^profile-gateway; hit; ttl=\d+$/), expect.stringMatching(/^profile-gateway; hit; ttl=\d+$/)]);
     expect(hits[1]!.entry.profile.email).toBe('jan.jansen@example.nl');
     expect(fake.calls).toHaveLength(3);
+  });
+
+  describe('on a Redis that refuses writes', () => {
+    let fullRedis: RedisProcess;
+
+    beforeAll(async () => {
+      // Out of memory with no eviction: reads and subscriptions work, every write is refused.
+      fullRedis = await startRedis(undefined, ['--maxmemory', '1', '--maxmemory-policy', 'noeviction']);
+    });
+
+    afterAll(async () => {
+      await fullRedis.stop();
+    });
+
+    it('should count the refused cache writes and exit 2 although every profile was fetched', async () => {
+      const { fake } = await instrumentedFake(orgDirectoryFake({ tokens: [ORG_DIRECTORY_SANDBOX_TOKEN], users: orgUsers() }));
+      const config = orgConfig(fake, uniquePrefix(), '', fullRedis.url);
+      const { io, stdout } = commandIo(config, { stdin: Readable.from(['4\n17\n']) });
+
+      const code = await runWarmCommand(['--source', 'directory', '--ids', '-', '--json'], io);
+
+      const result = JSON.parse(stdout());
+      expect(result.counts).toMatchObject({ total: 2, refreshed: 2, failed: 0 });
+      expect(result.counts.cacheWriteFailures).toBeGreaterThanOrEqual(2);
+      expect(code).toBe(2);
+      expect(result.exitCode).toBe(2);
+    });
   });
 
   it('should exit 2 and list the failed ids with their codes, never calling the upstream for an invalid id', async () => {

@@ -5,6 +5,7 @@ import { Writable } from 'node:stream';
 
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 
+import { sandboxKindNames } from '../../sandbox/sandbox-kinds.js';
 import { sandboxGatewayYaml, type SandboxUpstreams, startSandboxUpstreams } from '../../sandbox/sandbox-upstreams.js';
 import { createGatewayApp } from '../../src/bootstrap.js';
 import { loadConfig } from '../../src/config/config.loader.js';
@@ -22,7 +23,7 @@ describe('the demo (sandbox upstreams of every kind, config/demo.yaml)', () => {
     sandbox = await startSandboxUpstreams();
     const file = path.join(mkdtempSync(path.join(tmpdir(), 'pgw-demo-')), 'gateway.yaml');
     writeFileSync(file, sandboxGatewayYaml(readFileSync('config/demo.yaml', 'utf8'), sandbox));
-    const config = loadConfig({ path: file, env: { PORT: '0', HOST: '127.0.0.1' }, validateKindOptions });
+    const config = loadConfig({ path: file, env: { PORT: '0', HOST: '127.0.0.1' }, kinds: ADAPTER_KINDS, validateKindOptions });
     const silent = new Writable({ write: (_chunk, _encoding, callback) => callback() });
     app = await createGatewayApp(config, createLogger('info', silent));
     await app.listen(0, '127.0.0.1');
@@ -36,7 +37,9 @@ describe('the demo (sandbox upstreams of every kind, config/demo.yaml)', () => {
   });
 
   it('should have a sandbox source and a sample lookup for every registered kind', () => {
-    expect([...new Set(sandbox.sources.map((s) => s.kind))]).toStrictEqual(ADAPTER_KINDS);
+    // The sandbox finds its kinds on disk (its image has no src/): exactly the registered ones, one folder each.
+    expect(sandboxKindNames()).toStrictEqual([...ADAPTER_KINDS].sort());
+    expect([...new Set(sandbox.sources.map((s) => s.kind))]).toStrictEqual([...ADAPTER_KINDS].sort());
     for (const kind of ADAPTER_KINDS) {
       const names = sandbox.sources.filter((s) => s.kind === kind).map((s) => s.name);
       expect(sandbox.samples.some((sample) => names.some((name) => sample.path.startsWith(`/profiles/${name}/`)))).toBe(true);

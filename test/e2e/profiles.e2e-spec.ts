@@ -12,7 +12,7 @@ import { usertourFake } from '../../sandbox/kinds/usertour/usertour.fake.js';
 import { USERTOUR_SANDBOX_TOKEN, usertourSandboxData } from '../../sandbox/kinds/usertour/usertour.sandbox.js';
 import { vemetricFake } from '../../sandbox/kinds/vemetric/vemetric.fake.js';
 import { VEMETRIC_SANDBOX_TOKEN, vemetricSandboxData } from '../../sandbox/kinds/vemetric/vemetric.sandbox.js';
-import { type Harness, startHarness, TEST_API_KEY } from '../support/gateway-harness.js';
+import { checkResponse, type Harness, startHarness, TEST_API_KEY } from '../support/gateway-harness.js';
 
 const usertourData = {
   ...usertourSandboxData,
@@ -40,7 +40,14 @@ function rawGet(url: string): Promise<{ status: number; text: string }> {
       let text = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => (text += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+      res.on('end', () => {
+        try {
+          checkResponse(url, { method: 'GET', target: pathname, status: res.statusCode ?? 0, contentType: res.headers['content-type'] ?? null, text });
+          resolve({ status: res.statusCode ?? 0, text });
+        } catch (error) {
+          reject(error instanceof Error ? error : new Error(String(error)));
+        }
+      });
     });
     req.on('error', reject);
     req.end();
@@ -140,7 +147,7 @@ describe('GET /profiles/:source/:id (e2e, real sockets)', () => {
       const res = await h.get('/profiles/nope/1');
 
       expect(res.status).toBe(404);
-      expect(res.body).toMatchObject({ type: 'about:blank', title: 'Not Found', status: 404, code: 'SOURCE_NOT_FOUND' });
+      expect(res.body).toMatchObject({ type: '/problems/source-not-found', title: 'Not Found', status: 404, code: 'SOURCE_NOT_FOUND' });
       expect(res.body.requestId).toBe(res.headers.get('x-request-id'));
     });
 
@@ -182,6 +189,26 @@ describe('GET /profiles/:source/:id (e2e, real sockets)', () => {
       expect(echoed.headers.get('x-request-id')).toBe('trace-123');
       expect(generated.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
       expect(h.logs.some((line) => line.includes('"reqId":"trace-123"'))).toBe(true);
+    });
+
+    it.each([
+      ['vemetric', '/profiles/analytics/4400128813370022'],
+      ['amm', '/profiles/agents/a1d97031-04e2-4907-a249-093f7436207b'],
+      ['usertour', '/profiles/crm/usr_123456789'],
+      ['org', '/profiles/directory/4'],
+    ])("should send the caller's X-Request-Id to the %s upstream", async (fake, path) => {
+      const res = await h.get(path, { 'x-request-id': `trace-${fake}`, 'cache-control': 'no-cache' });
+
+      expect(res.status).toBe(200);
+      expect(h.fakes[fake]!.calls.map((call) => call.headers['x-request-id'])).toEqual([`trace-${fake}`]);
+    });
+
+    it('should send the generated request id to the upstream when the caller sends none', async () => {
+      const res = await h.get('/profiles/directory/17', { 'cache-control': 'no-cache' });
+
+      expect(res.status).toBe(200);
+      expect(h.fakes.org!.calls).toHaveLength(1);
+      expect(h.fakes.org!.calls[0]!.headers['x-request-id']).toBe(res.headers.get('x-request-id'));
     });
 
     it('should send ETag, Cache-Control, Age and Cache-Status, and 304 on a matching If-None-Match', async () => {

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { Redis } from 'ioredis';
+import { type Item, parseList } from 'structured-headers';
 
 import { type FakeUpstream, startFakeUpstream } from '../../sandbox/fake-upstream.js';
 import { usertourFake } from '../../sandbox/kinds/usertour/usertour.fake.js';
@@ -16,7 +17,7 @@ import { VEMETRIC_SANDBOX_TOKEN, vemetricSandboxData } from '../../sandbox/kinds
 import { MAX_HEADER_BYTES } from '../../src/bootstrap.js';
 import { ERROR_CODES } from '../../src/profiles/profile.errors.js';
 import { CANONICAL_FIELDS } from '../../src/profiles/profile.model.js';
-import { type Harness, type HttpAnswer, request, startHarness, TEST_API_KEY } from '../support/gateway-harness.js';
+import { checkResponse, type Harness, type HttpAnswer, request, startHarness, TEST_API_KEY } from '../support/gateway-harness.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const redisUrl = process.env.REDIS_URL as string;
@@ -28,6 +29,14 @@ const CALLER_KEYS = [TEST_API_KEY, LIMITED_KEY, SCOPED_KEY, HASHED_KEY];
 const UPSTREAM_TOKENS = [VEMETRIC_SANDBOX_TOKEN, USERTOUR_SANDBOX_TOKEN, USERTOUR_SANDBOX_TOKEN.slice(3)];
 const VEMETRIC_USER = '15241578750190521233';
 
+/** The one item of a RateLimit or RateLimit-Policy field, parsed as an RFC 8941 List. */
+function rateLimitItem(value: string | null): { name: unknown; params: Record<string, unknown> } {
+  const list = parseList(value ?? '');
+  expect(list).toHaveLength(1);
+  const [name, params] = list[0] as Item;
+  return { name, params: Object.fromEntries(params) };
+}
+
 const sha256 = (value: string): string => createHash('sha256').update(value, 'utf8').digest('hex');
 
 /** GET with the path sent exactly as written, on a connection of its own. */
@@ -38,7 +47,14 @@ function rawGet(url: string, pathname: string, headers: Record<string, string> =
       let text = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => (text += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text, headers: res.headers }));
+      res.on('end', () => {
+        try {
+          checkResponse(url, { method: 'GET', target: pathname, status: res.statusCode ?? 0, contentType: res.headers['content-type'] ?? null, text });
+          resolve({ status: res.statusCode ?? 0, text, headers: res.headers });
+        } catch (error) {
+          reject(error instanceof Error ? error : new Error(String(error)));
+        }
+      });
     });
     req.on('error', reject);
     req.end();
@@ -166,9 +182,16 @@ describe('caller auth, rate limits, input hardening and observability (e2e, real
       for (let i = 0; i < 4; i++) answers.push(await call(`/profiles/analytics/${VEMETRIC_USER}`, asKey(LIMITED_KEY)));
 
       expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 429]);
-      expect(answers.map((a) => a.headers.get('ratelimit-remaining'))).toEqual(['2', '1', '0', '0']);
-      expect(answers[0]!.headers.get('ratelimit-limit')).toBe('3');
-      expect(answers[0]!.headers.get('ratelimit-policy')).toBe('3;w=60');
+      const remaining = answers.map((a) => rateLimitItem(a.headers.get('ratelimit')));
+      expect(remaining.map((item) => [item.name, item.params.r])).toEqual([
+        ['limited', 2],
+        ['limited', 1],
+        ['limited', 0],
+        ['limited', 0],
+      ]);
+      for (const item of remaining) expect(item.params.t).toBeGreaterThanOrEqual(1);
+      expect(rateLimitItem(answers[0]!.headers.get('ratelimit-policy'))).toEqual({ name: 'limited', params: { q: 3, w: 60 } });
+      for (const old of ['ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset']) expect(answers[0]!.headers.get(old)).toBeNull();
       const limited = answers[3]!;
       expect(limited.body).toMatchObject({ status: 429, code: 'RATE_LIMITED' });
       expect(Number(limited.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
@@ -180,7 +203,8 @@ describe('caller auth, rate limits, input hardening and observability (e2e, real
       const res = await call(`/profiles/analytics/${VEMETRIC_USER}`, asKey(TEST_API_KEY));
 
       expect(res.status).toBe(200);
-      expect(res.headers.get('ratelimit-limit')).toBeNull();
+      expect(res.headers.get('ratelimit')).toBeNull();
+      expect(res.headers.get('ratelimit-policy')).toBeNull();
     });
   });
 
@@ -230,6 +254,7 @@ describe('caller auth, rate limits, input hardening and observability (e2e, real
       const res = await rawGet(h.url, `/profiles/analytics/${VEMETRIC_USER}`, { ...asKey(TEST_API_KEY), 'x-padding': 'p'.repeat(MAX_HEADER_BYTES) });
 
       expect(res.status).toBe(431);
+      expect(JSON.parse(res.text)).toMatchObject({ code: 'HEADERS_TOO_LARGE', type: '/problems/headers-too-large' });
       expect(upstreamCalls()).toBe(0);
     });
   });
@@ -310,13 +335,16 @@ describe('caller auth, rate limits, input hardening and observability (e2e, real
       expect(operation.parameters.map((p: { in: string; name: string }) => `${p.in}:${p.name}`).sort()).toEqual(
         ['header:Cache-Control', 'header:If-None-Match', 'header:X-Request-Id', 'path:id', 'path:source', 'query:by', 'query:include'].sort(),
       );
-      expect(Object.keys(operation.responses).sort()).toEqual(['200', '304', '400', '401', '403', '404', '429', '500', '502', '503', '504']);
-      expect(Object.keys(operation.responses['200'].headers)).toEqual(expect.arrayContaining(['ETag', 'Cache-Control', 'Age', 'Cache-Status', 'X-Request-Id', 'RateLimit-Limit']));
+      expect(Object.keys(operation.responses).sort()).toEqual(['200', '304', '400', '401', '403', '404', '405', '409', '429', '431', '500', '502', '503', '504']);
+      expect(Object.keys(operation.responses['200'].headers)).toEqual(
+        expect.arrayContaining(['ETag', 'Cache-Control', 'Age', 'Cache-Status', 'X-Request-Id', 'RateLimit', 'RateLimit-Policy']),
+      );
       expect(operation.responses['401'].content['application/problem+json'].schema.$ref).toBe('#/components/schemas/Problem');
       expect(operation.responses['401'].headers['WWW-Authenticate']).toBeDefined();
       expect(operation.responses['429'].headers['Retry-After']).toBeDefined();
       expect(operation.security).toEqual([{ 'gateway-api-key': [] }]);
       expect(doc.components.securitySchemes['gateway-api-key']).toMatchObject({ type: 'http', scheme: 'bearer' });
+      expect(doc.components.securitySchemes['gateway-api-key'].bearerFormat).not.toBe('JWT');
       const { Profile, Membership, Problem } = doc.components.schemas;
       expect(Profile.required).toEqual(expect.arrayContaining([...CANONICAL_FIELDS, 'meta']));
       expect(Profile.properties.email.nullable).toBe(true);
@@ -396,7 +424,8 @@ sources:
     expect(url).toBeDefined();
 
     fake.enqueue({ type: 'delayHeaders', ms: 1_500 });
-    const inFlight = rawGet(url!, `/profiles/analytics/${VEMETRIC_USER}`, { authorization: `Bearer ${TEST_API_KEY}` });
+    const requestId = `last-before-sigterm-${randomUUID()}`;
+    const inFlight = rawGet(url!, `/profiles/analytics/${VEMETRIC_USER}`, { authorization: `Bearer ${TEST_API_KEY}`, 'x-request-id': requestId });
     while (fake.calls.length === 0) await new Promise((r) => setTimeout(r, 10));
     const signalledAt = Date.now();
     proc.kill('SIGTERM');
@@ -415,6 +444,9 @@ sources:
     expect(code).toBe(0);
     expect(Date.now() - signalledAt).toBeLessThan(8_000);
     expect(output).toContain('shutdown complete');
+    // The log is written asynchronously: the last request's line still reaches it before the process exits.
+    const lastLine = output.split('\n').find((line) => line.includes(requestId) && line.includes('request completed'));
+    expect(lastLine && JSON.parse(lastLine)).toMatchObject({ status: 200, msg: 'request completed' });
     expect(output).not.toContain(TEST_API_KEY);
     expect(output).not.toContain(VEMETRIC_SANDBOX_TOKEN);
   }, 30_000);

@@ -22,13 +22,14 @@ import {
 } from '../../profiles/profile.errors.js';
 import type { JsonValue } from '../../profiles/profile.model.js';
 import type { FetchContext, ProfileSource } from '../../profiles/profile-source.port.js';
-import { classifyResponse, type UpstreamHttp } from '../shared/upstream-http.js';
+import type { UpstreamHttp } from '../shared/upstream-http.contract.js';
+import { classifyResponse } from '../shared/upstream-response.js';
 import { orgDirectorySourceFactory } from './org-directory.source.js';
 
 /** The factory reads only the name; transport settings belong to the `UpstreamHttp` it is given. */
 const config = { name: 'access-directory', kind: 'org-directory', baseUrl: 'https://directory.example.nl', token: 't', options: {} } as Partial<SourceConfig> as SourceConfig;
 
-const context: FetchContext = { requestId: 'req-7', signal: new AbortController().signal };
+const context: FetchContext = { requestId: 'req-7' };
 
 function setup(body: JsonValue = orgMinimalUser) {
   const getJson = jest.fn<UpstreamHttp['getJson']>().mockResolvedValue({ status: 200, headers: {}, body });

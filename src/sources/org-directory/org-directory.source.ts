@@ -1,9 +1,10 @@
 import type { SourceConfig } from '../../config/config.types.js';
-import type { ProfileSource, ProfileSourceFactory, SourceDependencies } from '../../profiles/profile-source.port.js';
+import type { ProfileSource } from '../../profiles/profile-source.port.js';
 import { type IdRule, matching } from '../shared/id-rules.js';
 import { MappedProfileSource } from '../shared/mapped-source.js';
+import type { ProfileSourceFactory, SourceDependencies } from '../shared/source-factory.js';
 import { OrgDirectoryClient } from './org-directory.client.js';
-import { mapOrgDirectoryUser,ORG_DIRECTORY_UNSUPPORTED_FIELDS } from './org-directory.mapper.js';
+import { mapOrgDirectoryUser, ORG_DIRECTORY_UNSUPPORTED_FIELDS } from './org-directory.mapper.js';
 import { orgDirectoryUserSchema } from './org-directory.types.js';
 
 /**

@@ -17,6 +17,7 @@ import {
   ammWithoutUsername,
   ammWithUpdatedAtNull,
 } from '../../../test/fixtures/scalepad-amm/scalepad-amm.fixtures.js';
+import { ConfigError, parseConfig } from '../../config/config.loader.js';
 import type { SourceConfig } from '../../config/config.types.js';
 import {
   LookupNotSupportedError,
@@ -26,7 +27,8 @@ import {
 } from '../../profiles/profile.errors.js';
 import type { JsonValue } from '../../profiles/profile.model.js';
 import type { FetchContext, ProfileSource } from '../../profiles/profile-source.port.js';
-import type { NotFoundRule, UpstreamHttp, UpstreamJson, UpstreamRequest } from '../shared/upstream-http.js';
+import type { NotFoundRule, UpstreamHttp, UpstreamJson, UpstreamRequest } from '../shared/upstream-http.contract.js';
+import { ADAPTER_KINDS, validateKindOptions } from '../source-registry.js';
 import { scalepadAmmSourceFactory } from './scalepad-amm.source.js';
 
 type GetJson = (request: UpstreamRequest, context: FetchContext, notFound: NotFoundRule) => Promise<UpstreamJson>;
@@ -44,7 +46,7 @@ function setup(body: JsonValue = ammFullUser, options?: Record<string, string>) 
   return { sut, getJson, onInvalidOptionalTimestamp };
 }
 
-const context: FetchContext = { requestId: 'req-1', signal: new AbortController().signal };
+const context: FetchContext = { requestId: 'req-1' };
 
 describe('scalepadAmmSourceFactory', () => {
   describe('validateOptions', () => {
@@ -74,6 +76,32 @@ describe('scalepadAmmSourceFactory', () => {
     });
   });
 
+  describe('options in the configuration file', () => {
+    const file = (options: string): string => `
+auth: { disabled: true }
+sources:
+  endpoint-agents:
+    kind: scalepad-amm
+    baseUrl: https://api.example.com
+    token: secret-token
+${options}`;
+
+    it('should report a missing or ill-formed clientId once, under the source path', () => {
+      const missing = () => parseConfig(file(''), { env: {}, kinds: ADAPTER_KINDS, validateKindOptions });
+      const illFormed = () => parseConfig(file('    clientId: not-a-client'), { env: {}, kinds: ADAPTER_KINDS, validateKindOptions });
+
+      expect(missing).toThrow(ConfigError);
+      expect(missing).toThrow(/^sources\.endpoint-agents\.clientId: is required for kind scalepad-amm$/);
+      expect(illFormed).toThrow(/^sources\.endpoint-agents\.clientId: must be 36 characters shaped 8-4-4-4-12/);
+    });
+
+    it('should keep a valid clientId as the source option', () => {
+      const config = parseConfig(file(`    clientId: ${AMM_CLIENT_ID}`), { env: {}, kinds: ADAPTER_KINDS, validateKindOptions });
+
+      expect(config.sources[0]?.options).toEqual({ clientId: AMM_CLIENT_ID });
+    });
+  });
+
   describe('create', () => {
     it('should build a source named after the configuration when the options are valid', () => {
       const { sut } = setup();
@@ -82,10 +110,15 @@ describe('scalepadAmmSourceFactory', () => {
       expect(sut.kind).toBe('scalepad-amm');
     });
 
-    it('should refuse to build a source when clientId is missing', () => {
-      const http: UpstreamHttp = { getJson: jest.fn<GetJson>() };
+    it('should bind the source to the configured clientId', async () => {
+      const getJson = jest.fn<GetJson>().mockResolvedValue({ status: 200, headers: {}, body: ammFullUser });
+      const clientId = 'zzzzzzzz-zzzz-zzzz-zzzz-zzzzzzzzzzzz';
 
-      expect(() => scalepadAmmSourceFactory.create(sourceConfig({}), { http, onInvalidOptionalTimestamp: jest.fn() })).toThrow(/clientId is required/);
+      const sut = scalepadAmmSourceFactory.create(sourceConfig({ clientId }), { http: { getJson }, onInvalidOptionalTimestamp: jest.fn() });
+
+      await sut.fetchProfile({ id: 'a1d97031-04e2-4907-a249-093f7436207b', by: 'id' }, context);
+
+      expect(getJson.mock.calls[0]![0].path).toBe(`/v2/clients/${clientId}/users/a1d97031-04e2-4907-a249-093f7436207b`);
     });
   });
 

@@ -2,7 +2,7 @@ import { LookupAmbiguousError, ProfileNotFoundError } from '../../profiles/profi
 import type { JsonValue } from '../../profiles/profile.model.js';
 import type { FetchContext, ProfileLookup } from '../../profiles/profile-source.port.js';
 import { parseUpstreamBody } from '../shared/mapping.js';
-import { encodePathSegment, type UpstreamHttp } from '../shared/upstream-http.js';
+import { encodePathSegment, type UpstreamHttp } from '../shared/upstream-http.contract.js';
 import { SCIM_ACCEPT, scimErrorSchema, scimListResponseSchema } from './scim.types.js';
 
 /** A 404 is a missing user only with a SCIM Error body; any other 404 comes from something else (a wrong base URL). */

@@ -5,7 +5,8 @@ import type { SourceConfig } from '../../config/config.types.js';
 import { LookupAmbiguousError, ProfileNotFoundError, UpstreamBadResponseError, UpstreamFailureError } from '../../profiles/profile.errors.js';
 import type { JsonValue } from '../../profiles/profile.model.js';
 import type { FetchContext, ProfileSource } from '../../profiles/profile-source.port.js';
-import { classifyResponse, encodeQuery, type UpstreamHttp } from '../shared/upstream-http.js';
+import { encodeQuery, type UpstreamHttp } from '../shared/upstream-http.contract.js';
+import { classifyResponse } from '../shared/upstream-response.js';
 import { externalIdFilter, isScimUserNotFound, scimString } from './scim.client.js';
 import { scimSourceFactory } from './scim.source.js';
 

@@ -1,7 +1,8 @@
 import type { SourceConfig } from '../../config/config.types.js';
-import type { ProfileSource, ProfileSourceFactory, SourceDependencies } from '../../profiles/profile-source.port.js';
+import type { ProfileSource } from '../../profiles/profile-source.port.js';
 import { anyText } from '../shared/id-rules.js';
 import { MappedProfileSource } from '../shared/mapped-source.js';
+import type { ProfileSourceFactory, SourceDependencies } from '../shared/source-factory.js';
 import { ScimClient, singleResource } from './scim.client.js';
 import { mapScimUser, SCIM_UNSUPPORTED_FIELDS } from './scim.mapper.js';
 import { scimUserSchema } from './scim.types.js';

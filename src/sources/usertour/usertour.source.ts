@@ -1,9 +1,10 @@
 import type { SourceConfig } from '../../config/config.types.js';
-import type { ProfileSource, ProfileSourceFactory, SourceDependencies } from '../../profiles/profile-source.port.js';
+import type { ProfileSource } from '../../profiles/profile-source.port.js';
 import { anyText } from '../shared/id-rules.js';
 import { MappedProfileSource } from '../shared/mapped-source.js';
+import type { ProfileSourceFactory, SourceDependencies } from '../shared/source-factory.js';
 import { UsertourClient } from './usertour.client.js';
-import { mapUsertourUser,USERTOUR_UNSUPPORTED_FIELDS } from './usertour.mapper.js';
+import { mapUsertourUser, USERTOUR_UNSUPPORTED_FIELDS } from './usertour.mapper.js';
 import { usertourUserResponseSchema } from './usertour.types.js';
 
 /**

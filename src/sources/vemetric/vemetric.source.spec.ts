@@ -11,7 +11,8 @@ import {
 } from '../../profiles/profile.errors.js';
 import type { JsonValue } from '../../profiles/profile.model.js';
 import type { FetchContext, LookupBy, ProfileSource } from '../../profiles/profile-source.port.js';
-import { classifyResponse, encodeQuery, type UpstreamHttp } from '../shared/upstream-http.js';
+import { encodeQuery, type UpstreamHttp } from '../shared/upstream-http.contract.js';
+import { classifyResponse } from '../shared/upstream-response.js';
 import { isVemetricUserNotFound } from './vemetric.client.js';
 import { vemetricSourceFactory } from './vemetric.source.js';
 

@@ -1,9 +1,10 @@
 import type { SourceConfig } from '../../config/config.types.js';
-import type { ProfileSource, ProfileSourceFactory, SourceDependencies } from '../../profiles/profile-source.port.js';
+import type { ProfileSource } from '../../profiles/profile-source.port.js';
 import { anyText, matching } from '../shared/id-rules.js';
 import { MappedProfileSource } from '../shared/mapped-source.js';
+import type { ProfileSourceFactory, SourceDependencies } from '../shared/source-factory.js';
 import { VemetricClient } from './vemetric.client.js';
-import { mapVemetricUser,VEMETRIC_UNSUPPORTED_FIELDS } from './vemetric.mapper.js';
+import { mapVemetricUser, VEMETRIC_UNSUPPORTED_FIELDS } from './vemetric.mapper.js';
 import { vemetricUserResponseSchema } from './vemetric.types.js';
 
 /** Kind `vemetric`: `GET /v1/users/single`; the only kind with `by=externalId` (its `identifier` lookup). */

@@ -2,27 +2,12 @@ import { Controller, Get, Param, Query, Req, Res, UseGuards } from '@nestjs/comm
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
 import { ApiKeyGuard } from '../auth/api-key.guard.js';
-import type { CachedProfile } from '../cache/cache-entry.js';
 import { ProfileRouteDocs } from '../openapi/profile-route.docs.js';
+import { kindDescriptions } from '../sources/source-registry.js';
 import { cacheDirectiveOf } from './cache-directive.js';
 import { ifNoneMatchMatches } from './if-none-match.js';
+import { profileBodyOf } from './profile-body.js';
 import { ProfilesService } from './profiles.service.js';
-
-/**
- * The JSON body of each cached profile, serialized on its first answer and reused while the entry lives: cached
- * entries are shared and never modified, and a memory-tier hit hands out the same entry object every time. This
- * saves a `JSON.stringify` of the whole profile on every hit (the largest piece of the controller's own work).
- */
-const serializedProfiles = new WeakMap<CachedProfile, string>();
-
-export function profileBodyOf(entry: CachedProfile): string {
-  let body = serializedProfiles.get(entry);
-  if (body === undefined) {
-    body = JSON.stringify(entry.profile);
-    serializedProfiles.set(entry, body);
-  }
-  return body;
-}
 
 /** `include=raw` (also inside a comma-separated list, or repeated). */
 function includesRaw(value: unknown): boolean {
@@ -36,7 +21,7 @@ export class ProfilesController {
 
   @Get(':source/:id')
   @UseGuards(ApiKeyGuard)
-  @ProfileRouteDocs()
+  @ProfileRouteDocs(kindDescriptions())
   async getProfile(
     @Param('source') source: string,
     @Param('id') id: string,

@@ -1,11 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 
 import { type CacheAnswer, leaseMsFor, type ProfileCache } from '../cache/profile-cache.js';
+import { NotCachedError, ValidationError } from '../profiles/profile.errors.js';
+import type { LookupBy, ProfileLookup } from '../profiles/profile-source.port.js';
 import type { SourceRegistry } from '../sources/source-registry.js';
 import { PROFILE_CACHE, SOURCE_REGISTRY } from '../tokens.js';
 import type { RequestDirective } from './cache-directive.js';
-import { NotCachedError, ValidationError } from './profile.errors.js';
-import type { LookupBy, ProfileLookup } from './profile-source.port.js';
 
 /** `by` query value → lookup kind. Absent (or `id`) is the upstream id. */
 export function lookupByOf(value: unknown, source: string): LookupBy {

@@ -2,9 +2,9 @@ import { jest } from '@jest/globals';
 
 import type { CacheAnswer, CacheLookup, ProfileCache } from '../cache/profile-cache.js';
 import type { SourceConfig } from '../config/config.types.js';
+import { LookupNotSupportedError, NotCachedError, SourceNotFoundError, ValidationError } from '../profiles/profile.errors.js';
+import type { ProfileSource } from '../profiles/profile-source.port.js';
 import type { SourceRegistry } from '../sources/source-registry.js';
-import { LookupNotSupportedError, NotCachedError, SourceNotFoundError, ValidationError } from './profile.errors.js';
-import type { ProfileSource } from './profile-source.port.js';
 import { ProfilesService } from './profiles.service.js';
 
 function setup() {

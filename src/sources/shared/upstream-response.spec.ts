@@ -1,8 +1,3 @@
-import { HttpService } from '@nestjs/axios';
-import axios from 'axios';
-
-import { type FakeUpstream, startFakeUpstream } from '../../../sandbox/fake-upstream.js';
-import type { SourceConfig } from '../../config/config.types.js';
 import {
   ProfileNotFoundError,
   UpstreamAuthFailedError,
@@ -10,79 +5,10 @@ import {
   UpstreamFailureError,
   UpstreamRateLimitedError,
   UpstreamRejectedIdError,
-  UpstreamTimeoutError,
 } from '../../profiles/profile.errors.js';
 import type { JsonValue } from '../../profiles/profile.model.js';
-import {
-  AxiosUpstreamTransport,
-  classifyResponse,
-  encodePathSegment,
-  encodeQuery,
-  type NotFoundRule,
-  parseJsonSafely,
-  parseRetryAfter,
-  type RawUpstreamResponse,
-} from './upstream-http.js';
-
-describe('encodePathSegment', () => {
-  it.each([
-    ['a plain id', 'usr_123456789', 'usr_123456789'],
-    ['a slash', 'team/42', 'team%2F42'],
-    ['spaces', 'John Doe', 'John%20Doe'],
-    ['accented letters', 'Zoë', 'Zo%C3%AB'],
-    ['an astral character', '😀', '%F0%9F%98%80'],
-    ['a dot-dot segment', '..', '%2E%2E'],
-    ['a dot segment', '.', '%2E'],
-    ['a traversal', '../admin', '..%2Fadmin'],
-    ['query and fragment delimiters', 'a?b#c', 'a%3Fb%23c'],
-    ['a percent sign', '100%', '100%25'],
-    ['a backslash', 'CORP\\jan', 'CORP%5Cjan'],
-  ])('should encode %s', (_case, value, expected) => {
-    expect(encodePathSegment(value)).toBe(expected);
-  });
-
-  it.each([['...'], ['a..b'], ['.hidden'], ['x.']])('should leave %s as is: it is not a dot-segment', (value) => {
-    expect(encodePathSegment(value)).toBe(value);
-  });
-
-  it.each([['..'], ['.'], ['a/b/../c'], ['Ünïcødé user/with spaces & ..'], ['%2F'], ['a+b']])(
-    'should give one segment that decodes back to %p',
-    (value) => {
-      const encoded = encodePathSegment(value);
-
-      expect(encoded).not.toContain('/');
-      expect(decodeURIComponent(encoded)).toBe(value);
-    },
-  );
-});
-
-describe('encodeQuery', () => {
-  it('should be empty without pairs', () => {
-    expect(encodeQuery(undefined)).toBe('');
-    expect(encodeQuery([])).toBe('');
-  });
-
-  it('should keep repeated keys as separate pairs, in order', () => {
-    const query = encodeQuery([
-      ['expand[]', 'memberships'],
-      ['expand[]', 'memberships.company'],
-    ]);
-
-    expect(query).toBe('?expand%5B%5D=memberships&expand%5B%5D=memberships.company');
-    expect(new URLSearchParams(query).getAll('expand[]')).toStrictEqual(['memberships', 'memberships.company']);
-  });
-
-  it('should encode each value as one component', () => {
-    const query = encodeQuery([['identifier', 'a&id=1 b/ü+#']]);
-
-    expect(query).toBe('?identifier=a%26id%3D1%20b%2F%C3%BC%2B%23');
-    expect(new URLSearchParams(query).getAll('identifier')).toStrictEqual(['a&id=1 b/ü+#']);
-  });
-
-  it('should keep an empty value', () => {
-    expect(encodeQuery([['identifier', '']])).toBe('?identifier=');
-  });
-});
+import type { NotFoundRule, RawUpstreamResponse } from './upstream-http.contract.js';
+import { classifyResponse, parseJsonSafely, parseRetryAfter } from './upstream-response.js';
 
 describe('parseJsonSafely', () => {
   it('should parse JSON values of every type', () => {
@@ -255,90 +181,5 @@ describe('classifyResponse', () => {
     expect(error).toBeInstanceOf(UpstreamFailureError);
     expect(error).toMatchObject({ code: 'UPSTREAM_ERROR', upstreamStatus: status });
     expect((error as Error).message).toBe(`Upstream of source src failed: upstream answered ${status}`);
-  });
-});
-
-describe(AxiosUpstreamTransport.name, () => {
-  let fake: FakeUpstream;
-  let transport: AxiosUpstreamTransport;
-
-  function create(overrides: Partial<SourceConfig> = {}): AxiosUpstreamTransport {
-    const config = {
-      name: 'src',
-      kind: 'usertour',
-      baseUrl: fake.url,
-      token: 'secret-token',
-      options: {},
-      maxConcurrency: 2,
-      maxResponseBytes: 10_000,
-      ...overrides,
-    } as Partial<SourceConfig> as SourceConfig;
-    transport = new AxiosUpstreamTransport(new HttpService(axios.create()), config);
-    return transport;
-  }
-
-  beforeAll(async () => {
-    fake = await startFakeUpstream(() => ({ status: 200, body: { ok: true } }));
-  });
-
-  afterAll(async () => {
-    await fake.close();
-  });
-
-  beforeEach(() => {
-    fake.reset();
-  });
-
-  afterEach(() => {
-    transport.destroy();
-  });
-
-  it('should send the bearer token and the encoded path and query', async () => {
-    const sut = create();
-
-    const response = await sut.get({ path: '/v1/users/a%2Fb', query: [['expand[]', 'memberships']] }, new AbortController().signal, 1000);
-
-    expect(response).toMatchObject({ status: 200, text: '{"ok":true}' });
-    expect(response.headers['content-type']).toBe('application/json');
-    expect(fake.calls[0]?.rawPath).toBe('/v1/users/a%2Fb');
-    expect(fake.calls[0]?.query).toStrictEqual([['expand[]', 'memberships']]);
-    expect(fake.calls[0]?.headers.authorization).toBe('Bearer secret-token');
-    expect(fake.calls[0]?.headers.accept).toBe('application/json');
-  });
-
-  it('should resolve with error statuses and their raw body instead of throwing', async () => {
-    const sut = create();
-    fake.enqueue({ type: 'status', status: 503, body: 'busy', headers: { 'retry-after': '9' } });
-
-    const response = await sut.get({ path: '/x' }, new AbortController().signal, 1000);
-
-    expect(response).toMatchObject({ status: 503, text: 'busy' });
-    expect(response.headers['retry-after']).toBe('9');
-  });
-
-  it('should fail with UPSTREAM_BAD_RESPONSE for a body over maxResponseBytes', async () => {
-    const sut = create({ maxResponseBytes: 1000 });
-    fake.enqueue({ type: 'huge', bytes: 5000 });
-
-    await expect(sut.get({ path: '/x' }, new AbortController().signal, 1000)).rejects.toBeInstanceOf(UpstreamBadResponseError);
-  });
-
-  it('should fail with UPSTREAM_TIMEOUT when the signal fires', async () => {
-    const sut = create();
-    fake.enqueue({ type: 'hang' });
-
-    await expect(sut.get({ path: '/x' }, AbortSignal.timeout(50), 50)).rejects.toBeInstanceOf(UpstreamTimeoutError);
-  });
-
-  it('should fail with UPSTREAM_ERROR status 0 for a reset connection, without the URL or token', async () => {
-    const sut = create();
-    fake.enqueue({ type: 'reset' });
-
-    const error: unknown = await sut.get({ path: '/x' }, new AbortController().signal, 1000).catch((e: unknown) => e);
-
-    expect(error).toBeInstanceOf(UpstreamFailureError);
-    expect(error).toMatchObject({ upstreamStatus: 0 });
-    expect((error as Error).message).not.toContain(fake.url);
-    expect((error as Error).message).not.toContain('secret-token');
   });
 });

@@ -7,80 +7,10 @@ import { TLSSocket } from 'node:tls';
 import type { HttpService } from '@nestjs/axios';
 import { type AxiosResponse, isAxiosError } from 'axios';
 import { firstValueFrom } from 'rxjs';
-import secureJson from 'secure-json-parse';
 
 import type { SourceConfig } from '../../config/config.types.js';
-import {
-  ProfileNotFoundError,
-  UpstreamAuthFailedError,
-  UpstreamBadResponseError,
-  UpstreamFailureError,
-  UpstreamRateLimitedError,
-  UpstreamRejectedIdError,
-  UpstreamTimeoutError,
-} from '../../profiles/profile.errors.js';
-import type { JsonValue } from '../../profiles/profile.model.js';
-import type { FetchContext } from '../../profiles/profile-source.port.js';
-import { parseRetryAfter } from '../../resilience/rate-limit.js';
-import { type ResilienceOptions, ResilientUpstreamHttp } from '../../resilience/resilient-upstream-http.js';
-
-export { parseRetryAfter };
-
-export interface UpstreamRequest {
-  /** Path below the source's base URL, starting with `/`; every dynamic segment already encoded. */
-  path: string;
-  /** Query pairs, encoded here (repeated keys allowed, e.g. `expand[]`). */
-  query?: ReadonlyArray<readonly [string, string]>;
-  /** `Accept` header; default `application/json`. */
-  accept?: string;
-}
-
-export interface NotFoundRule {
-  /** The id being looked up (for the error message). */
-  id: string;
-  /**
-   * Whether a 404 body means "this user does not exist". Some upstreams also answer 404 for an unknown route
-   * (a wrong base URL), which is an operator problem, not a missing profile.
-   */
-  isProfileNotFound: (body: JsonValue | undefined) => boolean;
-}
-
-export interface UpstreamJson {
-  status: number;
-  headers: Record<string, string | undefined>;
-  body: JsonValue;
-}
-
-/** HTTP GET of one upstream, bound to one source. Every failure is a domain error. */
-export interface UpstreamHttp {
-  getJson(request: UpstreamRequest, context: FetchContext, notFound: NotFoundRule): Promise<UpstreamJson>;
-}
-
-/** One attempt's raw outcome, before classification. */
-export interface RawUpstreamResponse {
-  status: number;
-  headers: Record<string, string | undefined>;
-  text: string;
-}
-
-/** Builds the query string: each key and value encoded as one query component. */
-export function encodeQuery(query: ReadonlyArray<readonly [string, string]> | undefined): string {
-  if (!query || query.length === 0) return '';
-  return '?' + query.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&');
-}
-
-/** Encodes one path segment so that `/`, `..`, spaces and unicode stay inside it. */
-export function encodePathSegment(value: string): string {
-  const encoded = encodeURIComponent(value);
-  // `.` and `..` are not escaped by encodeURIComponent and would be resolved as dot-segments.
-  if (encoded === '.' || encoded === '..') return encoded.replaceAll('.', '%2E');
-  return encoded;
-}
-
-/** Parses a JSON body so that `__proto__` and `constructor.prototype` keys cannot pollute objects. */
-export function parseJsonSafely(text: string): JsonValue {
-  return secureJson.parse(text, undefined, { protoAction: 'remove', constructorAction: 'remove' }) as JsonValue;
-}
+import { UpstreamBadResponseError, UpstreamFailureError, UpstreamTimeoutError } from '../../profiles/profile.errors.js';
+import { encodeQuery, type RawUpstreamResponse, type UpstreamAttempt, type UpstreamRequest, type UpstreamTransport } from './upstream-http.contract.js';
 
 function flattenHeaders(headers: AxiosResponse['headers']): Record<string, string | undefined> {
   const out: Record<string, string | undefined> = {};
@@ -90,55 +20,6 @@ function flattenHeaders(headers: AxiosResponse['headers']): Record<string, strin
     else if (typeof value === 'number') out[key.toLowerCase()] = String(value);
   }
   return out;
-}
-
-/**
- * Turns one upstream answer into the JSON body or a domain error (contract section 4):
- * 2xx JSON → body; 400 → the id was rejected; 401/403 → our credentials; 404 → not found (when the body says so);
- * 429 → rate limited; anything else → `UPSTREAM_ERROR`.
- */
-export function classifyResponse(source: string, response: RawUpstreamResponse, notFound: NotFoundRule, nowMs: number): UpstreamJson {
-  const { status } = response;
-  let body: JsonValue | undefined;
-  let parseError: unknown;
-  try {
-    body = parseJsonSafely(response.text);
-  } catch (error) {
-    parseError = error;
-  }
-  if (status >= 200 && status < 300) {
-    if (parseError !== undefined || body === undefined) {
-      throw new UpstreamBadResponseError(source, 'body is not JSON', status, { cause: parseError });
-    }
-    return { status, headers: response.headers, body };
-  }
-  switch (status) {
-    case 400:
-      throw new UpstreamRejectedIdError(source, notFound.id);
-    case 401:
-    case 403:
-      throw new UpstreamAuthFailedError(source, status);
-    case 404:
-      if (notFound.isProfileNotFound(body)) throw new ProfileNotFoundError(source, notFound.id);
-      throw new UpstreamFailureError(source, 'upstream answered 404 for the route (check baseUrl)', status);
-    case 429:
-      throw new UpstreamRateLimitedError(source, parseRetryAfter(response.headers['retry-after'], nowMs), status);
-    default:
-      throw new UpstreamFailureError(source, `upstream answered ${status}`, status);
-  }
-}
-
-/**
- * Per-attempt bounds inside the lookup's total budget, in milliseconds. An absent or non-positive bound means
- * "only the budget applies".
- */
-export interface AttemptLimits {
-  /** From the moment a new socket is assigned until it is connected (TLS included). Reused sockets skip it. */
-  connectMs?: number;
-  /** From the start of the attempt until the status line and headers have arrived. */
-  headersMs?: number;
-  /** From the headers until the last byte of the body. */
-  bodyMs?: number;
 }
 
 type Phase = 'connect' | 'headers' | 'body';
@@ -176,7 +57,7 @@ function requestTransport(target: string, connectMs: number | undefined, onConne
  * (`responseType: 'stream'`) and counted while it arrives, so an oversized answer is cut off at
  * `maxResponseBytes` instead of being buffered; the raw text is kept so it can be parsed safely.
  */
-export class AxiosUpstreamTransport {
+export class AxiosUpstreamTransport implements UpstreamTransport {
   private readonly httpAgent: http.Agent;
   private readonly httpsAgent: https.Agent;
   /** Path of the base URL (`''` for none), prefixed to every request target. */
@@ -197,9 +78,9 @@ export class AxiosUpstreamTransport {
    * Performs one GET. Resolves with any HTTP status. Rejects with `UpstreamTimeoutError` when `signal` fires
    * (the budget `budgetMs` is spent) or a bound of `limits` is exceeded, with `UpstreamBadResponseError` for a body
    * over `maxResponseBytes`, and with `UpstreamFailureError` (status 0) on network failures. Every failure closes
-   * the connection. `limits.connectMs` defaults to the source's `connectTimeoutMs`.
+   * the connection. `limits.connectMs` defaults to the source's `connectTimeoutMs`. Sends `requestId` as `X-Request-Id`.
    */
-  async get(request: UpstreamRequest, signal: AbortSignal, budgetMs: number, limits: AttemptLimits = {}): Promise<RawUpstreamResponse> {
+  async get(request: UpstreamRequest, { signal, budgetMs, requestId, limits = {} }: UpstreamAttempt): Promise<RawUpstreamResponse> {
     const target = this.basePath + request.path + encodeQuery(request.query);
     const url = this.config.baseUrl + request.path + encodeQuery(request.query);
     const attempt = new AbortController();
@@ -223,7 +104,7 @@ export class AxiosUpstreamTransport {
       const headersTimer = bound('headers', limits.headersMs);
       const response = await firstValueFrom(
         this.httpService.get<Readable>(url, {
-          headers: { Authorization: `Bearer ${this.config.token}`, Accept: request.accept ?? 'application/json' },
+          headers: { Authorization: `Bearer ${this.config.token}`, Accept: request.accept ?? 'application/json', 'X-Request-Id': requestId },
           responseType: 'stream',
           validateStatus: () => true,
           // Counted here while streaming, so the limit does not depend on the axios version.
@@ -296,28 +177,4 @@ export class AxiosUpstreamTransport {
     this.httpAgent.destroy();
     this.httpsAgent.destroy();
   }
-}
-
-/** What the gateway wants to know about upstream calls (metrics, logs). All optional. */
-export interface UpstreamObserver {
-  /** One HTTP attempt finished: status (0 = network/timeout) and duration. */
-  onAttempt?(source: string, status: number, durationMs: number): void;
-  /** The source's circuit changed state. */
-  onCircuitState?(source: string, state: 'closed' | 'open' | 'half-open'): void;
-}
-
-/**
- * The upstream client of one source: the single-attempt transport wrapped in the source's resilience policies
- * (total time budget, retries, circuit breaker, bulkhead, upstream rate-limit awareness; see `src/resilience/`),
- * with every answer classified into a body or a domain error.
- */
-export function createUpstreamHttp(
-  config: SourceConfig,
-  httpService: HttpService,
-  observer: UpstreamObserver = {},
-  options: ResilienceOptions = {},
-): ResilientUpstreamHttp {
-  const transport = new AxiosUpstreamTransport(httpService, config);
-  const bounds: ResilienceOptions = { headersTimeoutMs: config.headersTimeoutMs, bodyTimeoutMs: config.bodyTimeoutMs, ...options };
-  return new ResilientUpstreamHttp(config, transport, (response, notFound, nowMs) => classifyResponse(config.name, response, notFound, nowMs), observer, bounds);
 }
