@@ -16,6 +16,7 @@ import { PinoNestLogger } from './logger.js';
 import { GatewayMetrics } from './metrics/gateway-metrics.js';
 import { type RequestFacts, runWithRequestFacts } from './metrics/request-context.js';
 import { setupOpenApi } from './openapi/openapi.js';
+import { kindDescriptions } from './sources/source-registry.js';
 
 /** A caller's `X-Request-Id` is kept when it is 1-128 visible ASCII characters; otherwise a UUID is generated. */
 const REQUEST_ID = /^[\x21-\x7e]{1,128}$/;
@@ -160,7 +161,7 @@ export async function createGatewayApp(config: GatewayConfig, logger: Logger): P
     }
     done();
   });
-  setupOpenApi(app);
+  setupOpenApi(app, kindDescriptions());
   return app;
 }
 

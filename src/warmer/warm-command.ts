@@ -9,7 +9,7 @@ import type { GatewayConfig } from '../config/config.types.js';
 import { GatewayCoreModule } from '../gateway-core.module.js';
 import { createLogger } from '../logger.js';
 import { GatewayMetrics } from '../metrics/gateway-metrics.js';
-import { type SourceRegistry, validateKindOptions } from '../sources/source-registry.js';
+import { ADAPTER_KINDS, type SourceRegistry, validateKindOptions } from '../sources/source-registry.js';
 import { PROFILE_CACHE, SOURCE_REGISTRY } from '../tokens.js';
 import { warmIds } from './cache-warmer.js';
 import { IdInputError, type IdList, readIdList } from './id-list.js';
@@ -63,7 +63,7 @@ export async function runWarmCommand(args: readonly string[], io: CommandIo): Pr
 
   let config: GatewayConfig;
   try {
-    config = loadConfig({ env: io.env, validateKindOptions });
+    config = loadConfig({ env: io.env, kinds: ADAPTER_KINDS, validateKindOptions });
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     for (const p of error.problems) io.stderr.write(`${p.path}: ${p.message}\n`);

@@ -9,6 +9,8 @@ export interface UpstreamRequest {
   path: string;
   /** Query pairs, encoded here (repeated keys allowed, e.g. `expand[]`). */
   query?: ReadonlyArray<readonly [string, string]>;
+  /** `Accept` header; default `application/json`. */
+  accept?: string;
 }
 
 export interface NotFoundRule {
