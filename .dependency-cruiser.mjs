@@ -125,6 +125,19 @@ export default {
       to: { path: '^src/', pathNot: '^src/(tracing/|config/config\\.types\\.ts$|metrics/)' },
     },
     {
+      name: 'building-blocks-not-to-source-wiring',
+      severity: 'error',
+      comment:
+        'Layer 3 never imports layer 4 (the registry, the upstream-http factory). Added when the kinds became self-describing: ' +
+        'src/openapi/ lists them in enums and prose, and is handed them (kindDescriptions()) by the controller and the entry ' +
+        'point instead of importing the registry, like the config loader is handed ADAPTER_KINDS.',
+      from: {
+        path: '^src/(sources/shared/|sources/(?!shared/)[^/]+/|resilience/|cache/|common/|openapi/|metrics/|auth/|logger\\.ts$|tokens\\.ts$)',
+        pathNot: TEST_CODE,
+      },
+      to: { path: '^src/sources/(source-registry|upstream-http\\.factory)\\.ts$' },
+    },
+    {
       name: 'building-blocks-not-to-application',
       severity: 'error',
       comment: 'Layers 1-4 never import the application (src/api/, src/health/) or an entry point.',

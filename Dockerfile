@@ -22,7 +22,10 @@
 # docker-compose.yml:
 #
 #   docker build --target sandbox -t profile-gateway-sandbox .
-#   docker run --rm -p 4100-4104:4100-4104 profile-gateway-sandbox
+#   docker run --rm -p 4100-4105:4100-4105 profile-gateway-sandbox
+#
+# One port per sandbox source, in alphabetical order of the kinds under sandbox/kinds/ (6 sources today). With
+# `--base <yaml> --write-config <file>` it also writes the gateway configuration that reads them (docker-compose.yml).
 
 # Node 24 LTS, the supported runtime (22 works too; package.json engines: >=22).
 ARG NODE_VERSION=24
@@ -46,7 +49,7 @@ COPY sandbox ./sandbox
 # upstreams alone, which use Node's built-in modules only (a lint rule keeps it so).
 RUN npx tsc -p tsconfig.sandbox.json && rm dist-sandbox/sandbox/demo.js dist-sandbox/sandbox/demo.js.map
 
-# ---- sandbox: the fake upstreams on SANDBOX_PORT .. SANDBOX_PORT+4 (default 4100), no dependencies ----
+# ---- sandbox: the fake upstreams on SANDBOX_PORT, SANDBOX_PORT+1, … (default 4100), no dependencies ----
 FROM node:${NODE_VERSION}-slim AS sandbox
 ENV NODE_ENV=production \
     SANDBOX_PORT=4100 \
@@ -55,8 +58,10 @@ WORKDIR /app
 # package.json only for `"type": "module"`: the compiled files are ES modules.
 COPY package.json ./
 COPY --from=build-sandbox /app/dist-sandbox/sandbox ./dist-sandbox/sandbox
+# Where docker-compose's volume receives the generated gateway configuration (a new volume takes this owner).
+RUN mkdir /generated && chown node:node /generated
 USER node
-EXPOSE 4100 4101 4102 4103 4104
+EXPOSE 4100 4101 4102 4103 4104 4105
 STOPSIGNAL SIGTERM
 CMD ["node", "dist-sandbox/sandbox/sandbox-upstreams.js"]
 

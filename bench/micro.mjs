@@ -18,7 +18,7 @@ import { profileEtag } from '../dist/cache/etag.js';
 import { createLogger } from '../dist/logger.js';
 import { GatewayMetrics } from '../dist/metrics/gateway-metrics.js';
 import { mapUsertourUser } from '../dist/sources/usertour/usertour.mapper.js';
-import { usertourFake } from '../dist-sandbox/sandbox/fakes/usertour.fake.js';
+import { usertourFake } from '../dist-sandbox/sandbox/kinds/usertour/usertour.fake.js';
 import { BENCH_USERTOUR_TOKEN, benchUser } from './lib.mjs';
 
 if (typeof globalThis.gc !== 'function') {

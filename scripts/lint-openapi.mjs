@@ -21,7 +21,7 @@ const { createGatewayApp } = await import(dist('bootstrap.js'));
 const { loadConfig } = await import(dist('config/config.loader.js'));
 const { createLogger } = await import(dist('logger.js'));
 const { buildOpenApiDocument } = await import(dist('openapi/openapi.js'));
-const { validateKindOptions } = await import(dist('sources/source-registry.js'));
+const { ADAPTER_KINDS, kindDescriptions, validateKindOptions } = await import(dist('sources/source-registry.js'));
 
 const dir = mkdtempSync(path.join(tmpdir(), 'pgw-openapi-'));
 try {
@@ -32,11 +32,11 @@ try {
     'auth:\n  apiKeys:\n    - { name: lint, key: openapi-lint-key-0123456789, sources: ["*"] }\n' +
       'sources:\n  lint:\n    kind: vemetric\n    baseUrl: http://127.0.0.1:9\n    token: openapi-lint-token\n',
   );
-  const config = loadConfig({ path: configFile, env: {}, validateKindOptions });
+  const config = loadConfig({ path: configFile, env: {}, kinds: ADAPTER_KINDS, validateKindOptions });
   const app = await createGatewayApp(config, createLogger('error'));
   await app.init();
   const documentFile = path.join(dir, 'openapi.json');
-  writeFileSync(documentFile, JSON.stringify(buildOpenApiDocument(app), null, 2));
+  writeFileSync(documentFile, JSON.stringify(buildOpenApiDocument(app, kindDescriptions()), null, 2));
   await app.close();
 
   // No telemetry, no update check: the linters must work without network access.

@@ -16,6 +16,7 @@ import { PinoNestLogger } from './logger.js';
 import { GatewayMetrics } from './metrics/gateway-metrics.js';
 import { type RequestFacts, runWithRequestFacts } from './metrics/request-context.js';
 import { setupOpenApi } from './openapi/openapi.js';
+import { kindDescriptions } from './sources/source-registry.js';
 import { installTracing } from './tracing/install-tracing.js';
 
 /** A caller's `X-Request-Id` is kept when it is 1-128 visible ASCII characters; otherwise a UUID is generated. */
@@ -162,7 +163,7 @@ export async function createGatewayApp(config: GatewayConfig, logger: Logger): P
     done();
   });
   installTracing(app, config, logger);
-  setupOpenApi(app);
+  setupOpenApi(app, kindDescriptions());
   return app;
 }
 

@@ -5,7 +5,7 @@ import { loadConfig } from './config/config.loader.js';
 import type { GatewayConfig } from './config/config.types.js';
 import { ConfigError } from './config/config-error.js';
 import { asyncStdout, createLogger, exitOnFatalError } from './logger.js';
-import { validateKindOptions } from './sources/source-registry.js';
+import { ADAPTER_KINDS, validateKindOptions } from './sources/source-registry.js';
 
 /**
  * `node dist/main.js`: reads `GATEWAY_CONFIG` (default `config/gateway.yaml`) and serves until SIGTERM / SIGINT, then
@@ -14,7 +14,7 @@ import { validateKindOptions } from './sources/source-registry.js';
 async function main(): Promise<void> {
   let config: GatewayConfig;
   try {
-    config = loadConfig({ env: process.env, validateKindOptions });
+    config = loadConfig({ env: process.env, kinds: ADAPTER_KINDS, validateKindOptions });
   } catch (error) {
     if (error instanceof ConfigError) {
       for (const p of error.problems) process.stderr.write(`${p.path}: ${p.message}\n`);

@@ -5,6 +5,7 @@ import { ApiKeyGuard } from '../auth/api-key.guard.js';
 import { cacheStatusOf } from '../cache/cache-outcome.js';
 import { type CacheAnswer, CachedNotFoundError, type CacheFacts } from '../cache/profile-cache.js';
 import { ProfileRouteDocs } from '../openapi/profile-route.docs.js';
+import { kindDescriptions } from '../sources/source-registry.js';
 import { cacheDirectivesOf } from './cache-directive.js';
 import { ifNoneMatchMatches } from './if-none-match.js';
 import { profileBodyOf } from './profile-body.js';
@@ -35,7 +36,7 @@ export class ProfilesController {
 
   @Get(':source/:id')
   @UseGuards(ApiKeyGuard)
-  @ProfileRouteDocs()
+  @ProfileRouteDocs(kindDescriptions())
   async getProfile(
     @Param('source') source: string,
     @Param('id') id: string,

@@ -15,7 +15,6 @@ export interface RedisTierHooks {
 /**
  * The shared tier on Redis: a command connection and a subscriber connection to the invalidation channel, connecting
  * at once without waiting.
- * @throws RedisConfigError for an unusable Redis configuration (e.g. a URL that is not redis:// or rediss://)
  */
 export function connectRedisTier(redis: RedisConfig, hooks: RedisTierHooks): SharedTier {
   return new RedisTier({

@@ -197,7 +197,6 @@ export class ProfileCache {
 /**
  * Builds the cache. With `redis`, connects at once without waiting (the cache is `degraded` until Redis is up) and
  * subscribes to the invalidation channel on a second connection.
- * @throws RedisConfigError for an unusable Redis configuration (e.g. a URL that is not redis:// or rediss://)
  */
 export function createProfileCache(options: ProfileCacheOptions): ProfileCache {
   const cache = new ProfileCache(options);

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { jest } from '@jest/globals';
 
 import type { AdapterKind } from '../profiles/adapter-kind.js';
+import { ADAPTER_KINDS } from '../sources/source-registry.js';
 import { ConfigError, type ConfigProblem, DEFAULT_CONFIG_PATH, type KindOptionsValidator, loadConfig, type LoadConfigOptions } from './config.loader.js';
 import type { GatewayConfig } from './config.types.js';
 
@@ -41,8 +42,8 @@ function writeConfig(text: string, name = 'gateway.yaml'): string {
   return path;
 }
 
-function load(text: string, options: LoadConfigOptions = {}): GatewayConfig {
-  return loadConfig({ env: {}, ...options, path: writeConfig(text) });
+function load(text: string, options: Partial<LoadConfigOptions> = {}): GatewayConfig {
+  return loadConfig({ kinds: ADAPTER_KINDS, env: {}, ...options, path: writeConfig(text) });
 }
 
 function configErrorOf(run: () => unknown): ConfigError {
@@ -56,7 +57,7 @@ function configErrorOf(run: () => unknown): ConfigError {
 }
 
 /** Loads a file that must be invalid and returns its problems. */
-function problemsOf(text: string, options: LoadConfigOptions = {}): ConfigProblem[] {
+function problemsOf(text: string, options: Partial<LoadConfigOptions> = {}): ConfigProblem[] {
   return configErrorOf(() => load(text, options)).problems;
 }
 
@@ -70,7 +71,7 @@ describe('loadConfig', () => {
     it('should read the file named by GATEWAY_CONFIG when no path is given', () => {
       const path = writeConfig(MINIMAL, 'from-env.yaml');
 
-      const config = loadConfig({ env: { GATEWAY_CONFIG: path } });
+      const config = loadConfig({ kinds: ADAPTER_KINDS, env: { GATEWAY_CONFIG: path } });
 
       expect(config.sources.map((s) => s.name)).toEqual(['crm']);
     });
@@ -81,7 +82,7 @@ describe('loadConfig', () => {
       const previous = process.cwd();
       process.chdir(dir);
       try {
-        const config = loadConfig({ env: {} });
+        const config = loadConfig({ kinds: ADAPTER_KINDS, env: {} });
 
         expect(config.sources.map((s) => s.name)).toEqual(['crm']);
       } finally {
@@ -92,7 +93,7 @@ describe('loadConfig', () => {
     it('should report a missing file as one problem naming its path', () => {
       const path = join(dir, 'nope.yaml');
 
-      const error = configErrorOf(() => loadConfig({ path, env: {} }));
+      const error = configErrorOf(() => loadConfig({ kinds: ADAPTER_KINDS, path, env: {} }));
 
       expect(error.problems).toEqual([{ path, message: expect.stringContaining('file not found') }]);
       expect(error.file).toBe(path);
@@ -375,7 +376,21 @@ sources:
 
     it('should report an unknown kind, listing the known ones', () => {
       expect(problemsOf(MINIMAL.replace('kind: usertour', 'kind: hubspot'))).toEqual([
-        { path: 'sources.crm.kind', message: 'must be one of vemetric, scalepad-amm, usertour, org-directory' },
+        { path: 'sources.crm.kind', message: `must be one of ${ADAPTER_KINDS.join(', ')}` },
+      ]);
+    });
+
+    it('should accept exactly the kinds it is handed (the registry owns the list)', () => {
+      expect(problemsOf(MINIMAL, { kinds: ['vemetric', 'org-directory'] })).toEqual([
+        { path: 'sources.crm.kind', message: 'must be one of vemetric, org-directory' },
+      ]);
+      expect(load(MINIMAL.replace('kind: usertour', 'kind: hubspot'), { kinds: ['hubspot'] }).sources[0]?.kind).toBe('hubspot');
+    });
+
+    it('should report an unknown kind in the place of the kind key, before the later keys', () => {
+      expect(problemsOf(MINIMAL.replace('kind: usertour', 'kind: hubspot').replace(/baseUrl: .*/, 'baseUrl: ftp://x'))).toEqual([
+        { path: 'sources.crm.kind', message: `must be one of ${ADAPTER_KINDS.join(', ')}` },
+        { path: 'sources.crm.baseUrl', message: 'must be an http(s) URL' },
       ]);
     });
 
@@ -730,7 +745,7 @@ sources:
         { path: 'defaults.retries', message: 'must be an integer from 0 to 10' },
         { path: 'sources.crm.baseUrl', message: 'must be an http(s) URL' },
         { path: 'sources.Bad', message: expect.stringMatching(/^source name must be/) },
-        { path: 'sources.Bad.kind', message: 'must be one of vemetric, scalepad-amm, usertour, org-directory' },
+        { path: 'sources.Bad.kind', message: `must be one of ${ADAPTER_KINDS.join(', ')}` },
         { path: 'auth.apiKeys[0].sources[0]', message: 'unknown source "nope" (expected "*" or a name under sources)' },
       ]);
       expect(configError.message.split('\n')).toEqual(configError.problems.map((p) => `${p.path}: ${p.message}`));
@@ -759,7 +774,7 @@ sources:
     it('should load with the variables it references', () => {
       const validateKindOptions = jest.fn<KindOptionsValidator>().mockReturnValue([]);
 
-      const config = loadConfig({ path: examplePath, env, validateKindOptions });
+      const config = loadConfig({ kinds: ADAPTER_KINDS, path: examplePath, env, validateKindOptions });
 
       expect(config.server).toEqual({ port: 3000, host: '0.0.0.0', shutdownTimeoutMs: 10_000 });
       expect(config.auth.apiKeys.map((k) => [k.name, k.keySha256, k.sources])).toEqual([
@@ -783,7 +798,7 @@ sources:
     });
 
     it('should name every variable it needs when none is set', () => {
-      const { problems } = configErrorOf(() => loadConfig({ path: examplePath, env: {} }));
+      const { problems } = configErrorOf(() => loadConfig({ kinds: ADAPTER_KINDS, path: examplePath, env: {} }));
 
       expect(problems.map((p) => p.message)).toEqual(Object.keys(env).map((name) => `environment variable ${name} is not set`));
     });

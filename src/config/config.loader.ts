@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 
 import { type Document, isMap, isScalar, parseDocument } from 'yaml';
 
-import { type AdapterKind, isAdapterKind } from '../profiles/adapter-kind.js';
+import type { AdapterKind } from '../profiles/adapter-kind.js';
 import {
   type ApiKeySchema,
   type DefaultsSchema,
@@ -30,6 +30,11 @@ export const DEFAULT_CONFIG_PATH = 'config/gateway.yaml';
 export type KindOptionsValidator = (kind: AdapterKind, options: Record<string, string>) => ConfigProblem[];
 
 export interface LoadConfigOptions {
+  /**
+   * The adapter kinds a source may name, in the order a problem lists them: the registry's `ADAPTER_KINDS`. Passed in
+   * (like `validateKindOptions`) because the configuration sits below the adapters and does not import the registry.
+   */
+  kinds: readonly AdapterKind[];
   /** The file to read; default `env.GATEWAY_CONFIG`, then `config/gateway.yaml`. */
   path?: string;
   /** Environment for `${NAME}`, `GATEWAY_CONFIG`, `PORT` and `HOST`; default `process.env`. */
@@ -48,7 +53,7 @@ const SOURCE_KEYS: readonly string[] = knownKeys(SourceSchema);
  * the dotted path of the offending value.
  * @throws ConfigError holding all problems when the file is missing, not YAML, or invalid
  */
-export function loadConfig(options: LoadConfigOptions = {}): GatewayConfig {
+export function loadConfig(options: LoadConfigOptions): GatewayConfig {
   const env = options.env ?? process.env;
   const file = options.path ?? nonEmpty(env.GATEWAY_CONFIG) ?? DEFAULT_CONFIG_PATH;
   let text: string;
@@ -66,7 +71,7 @@ export function loadConfig(options: LoadConfigOptions = {}): GatewayConfig {
 }
 
 /** Like `loadConfig`, from the file's text; `path` only names the file in problems. */
-export function parseConfig(text: string, options: LoadConfigOptions = {}): GatewayConfig {
+export function parseConfig(text: string, options: LoadConfigOptions): GatewayConfig {
   const env = options.env ?? process.env;
   const file = options.path ?? DEFAULT_CONFIG_PATH;
   const validateKindOptions = options.validateKindOptions ?? (() => []);
@@ -90,7 +95,7 @@ export function parseConfig(text: string, options: LoadConfigOptions = {}): Gate
   if (isPlainMapping(raw.sources) && sourceNames.length === 0) {
     report([{ path: 'sources', message: 'must configure at least one source' }]);
   }
-  const checkedSources = sourceNames.map((name) => checkSource(name, sources[name], validateKindOptions, report));
+  const checkedSources = sourceNames.map((name) => checkSource(name, sources[name], options.kinds, validateKindOptions, report));
   report(checkAuth(raw.auth, new Set(sourceNames)));
   report(checkRedis(raw.cache));
 
@@ -168,6 +173,7 @@ interface CheckedSource {
 function checkSource(
   name: string,
   entry: unknown,
+  kinds: readonly AdapterKind[],
   validateKindOptions: KindOptionsValidator,
   report: (found: ConfigProblem[]) => void,
 ): CheckedSource {
@@ -195,17 +201,29 @@ function checkSource(
     else problems.push({ path: at, message: 'must be a string (unknown keys of a source are options of its kind)' });
   }
   const { instance, problems: schemaProblems } = validateAs(SourceSchema, known, path);
-  problems.push(...schemaProblems);
+  problems.push(...withKindProblem(schemaProblems, path, known.kind, kinds));
   if (known.name !== undefined && known.name !== name) {
     problems.push({ path: childPath(path, 'name'), message: `must equal the source's key "${name}" or be left out` });
   }
-  if (isAdapterKind(known.kind)) {
+  if (typeof known.kind === 'string' && kinds.includes(known.kind)) {
     for (const problem of validateKindOptions(known.kind, options)) {
       problems.push({ path: problem.path === '' ? path : childPath(path, problem.path), message: problem.message });
     }
   }
   report(problems);
   return { name, schema: instance, options };
+}
+
+/**
+ * The schema's problems of one source plus, for a `kind` that is present but not one of `kinds`, `must be one of …`
+ * in the place of the `kind` key (the schema checks only that a kind is given: the list is the registry's).
+ */
+function withKindProblem(schemaProblems: ConfigProblem[], path: string, kind: unknown, kinds: readonly AdapterKind[]): ConfigProblem[] {
+  if (kind === undefined || (typeof kind === 'string' && kinds.includes(kind))) return schemaProblems;
+  const problem = { path: childPath(path, 'kind'), message: `must be one of ${kinds.join(', ')}` };
+  const after = SOURCE_KEYS.slice(SOURCE_KEYS.indexOf('kind') + 1).map((key) => childPath(path, key));
+  const at = schemaProblems.findIndex((found) => after.some((later) => found.path === later || found.path.startsWith(`${later}.`)));
+  return at === -1 ? [...schemaProblems, problem] : [...schemaProblems.slice(0, at), problem, ...schemaProblems.slice(at)];
 }
 
 /**
@@ -328,12 +346,13 @@ function redisNodes(nodes: readonly RedisNodeSchema[]): RedisNode[] {
   return nodes.map(({ host, port }) => ({ host, port }));
 }
 
+/** Validation guarantees exactly one of url, cluster and sentinel (`redisModeProblems`). */
 function redisConfig(redis: RedisSchema): RedisConfig {
-  const config: RedisConfig = { keyPrefix: redis.keyPrefix, commandTimeoutMs: redis.commandTimeout };
-  if (redis.url !== undefined) config.url = redis.url;
-  if (redis.cluster) config.cluster = { nodes: redisNodes(redis.cluster.nodes) };
-  if (redis.sentinel) config.sentinel = { name: redis.sentinel.name, nodes: redisNodes(redis.sentinel.nodes) };
-  return config;
+  const common = { keyPrefix: redis.keyPrefix, commandTimeoutMs: redis.commandTimeout };
+  if (redis.cluster) return { ...common, cluster: { nodes: redisNodes(redis.cluster.nodes) } };
+  if (redis.sentinel) return { ...common, sentinel: { name: redis.sentinel.name, nodes: redisNodes(redis.sentinel.nodes) } };
+  if (redis.url === undefined) throw new Error('cache.redis has no url, cluster or sentinel after validation');
+  return { ...common, url: redis.url };
 }
 
 function apiKeyConfig(entry: ApiKeySchema): ApiKeyConfig {

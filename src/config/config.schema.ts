@@ -2,7 +2,7 @@ import 'reflect-metadata';
 
 import { Type } from 'class-transformer';
 
-import { ADAPTER_KINDS, type AdapterKind } from '../profiles/adapter-kind.js';
+import type { AdapterKind } from '../profiles/adapter-kind.js';
 import { parseByteSize, tryParseByteSize } from './byte-size.js';
 import { MAX_TIMER_MS, parseDuration, tryParseDuration } from './duration.js';
 import { isPlainMapping } from './interpolate.js';
@@ -208,7 +208,8 @@ export const SOURCE_NAME_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
 export class SourceSchema extends SourceSettingsSchema {
   /** Optional; when present it must repeat the mapping key (checked by the loader). */
   @Present() @IsText() name?: string;
-  @IsOneOf(ADAPTER_KINDS) kind!: AdapterKind;
+  /** Required here; that it is a registered kind is checked by the loader, which is handed the registry's kinds. */
+  @Check('isKind', () => undefined) kind!: AdapterKind;
   /** Normalized: no trailing slash. */
   @Parsed(
     'isHttpUrl',

@@ -74,14 +74,19 @@ export interface RedisNode {
   port: number;
 }
 
-export interface RedisConfig {
-  url?: string;
-  cluster?: { nodes: RedisNode[] };
-  sentinel?: { name: string; nodes: RedisNode[] };
+interface RedisCommon {
   keyPrefix: string;
   /** Bound of every Redis command. */
   commandTimeoutMs: number;
 }
+
+/** Exactly one way to reach Redis (validated once, in the config): a redis:// or rediss:// URL, a Cluster or a Sentinel set. */
+export type RedisConfig = RedisCommon &
+  (
+    | { url: string; cluster?: undefined; sentinel?: undefined }
+    | { cluster: { nodes: RedisNode[] }; url?: undefined; sentinel?: undefined }
+    | { sentinel: { name: string; nodes: RedisNode[] }; url?: undefined; cluster?: undefined }
+  );
 
 export interface TracingConfig {
   /** OTLP/HTTP traces endpoint, e.g. `http://127.0.0.1:4318/v1/traces`. */

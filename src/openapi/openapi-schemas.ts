@@ -1,9 +1,9 @@
 import type { SchemaObject } from '@nestjs/swagger';
 
 import { problemTypeOf, STATUS_OF } from '../common/problem.js';
-import { ADAPTER_KINDS } from '../profiles/adapter-kind.js';
 import { ERROR_CODES } from '../profiles/profile.errors.js';
 import { CANONICAL_FIELDS } from '../profiles/profile.model.js';
+import { type DescribedKind, producedMembershipTypes } from '../sources/shared/source-factory.js';
 
 export const PROFILE_SCHEMA_REF = '#/components/schemas/Profile';
 export const MEMBERSHIP_SCHEMA_REF = '#/components/schemas/Membership';
@@ -19,20 +19,21 @@ const nullableBoolean = (description: string): SchemaObject => ({ type: 'boolean
 const nullableTimestamp = (description: string): SchemaObject => ({ type: 'string', format: 'date-time', nullable: true, description: `${description}; ${TIMESTAMP}` });
 const anyObject = (description: string): SchemaObject => ({ type: 'object', additionalProperties: true, description });
 
-export const MEMBERSHIP_SCHEMA: SchemaObject = {
+/** The membership schema; its `type` enum lists the types `kinds` produce. */
+export const membershipSchema = (kinds: readonly DescribedKind[]): SchemaObject => ({
   type: 'object',
   description: 'An organization, company, department or group the user belongs to',
   required: ['id', 'name', 'type', 'role', 'description', 'attributes'],
   properties: {
     id: { type: 'string' },
     name: nullableString('Display name of the membership'),
-    type: { type: 'string', enum: ['company', 'department', 'organization', 'group'] },
+    type: { type: 'string', enum: producedMembershipTypes(kinds), description: 'The types the configured kinds produce' },
     role: nullableString("The user's role in it"),
     description: nullableString('Description, when the source has one'),
     attributes: anyObject('Source data of the membership, as received'),
   },
   additionalProperties: false,
-};
+});
 
 const PROFILE_PROPERTIES: Record<(typeof CANONICAL_FIELDS)[number], SchemaObject> = {
   source: { type: 'string', description: 'The configured source name from the URL' },
@@ -64,7 +65,8 @@ const PROFILE_PROPERTIES: Record<(typeof CANONICAL_FIELDS)[number], SchemaObject
   attributes: anyObject('Source data not mapped to a field above, copied as received'),
 };
 
-export const PROFILE_SCHEMA: SchemaObject = {
+/** The canonical profile schema; its `meta.kind` enum lists `kinds`. */
+export const profileSchema = (kinds: readonly DescribedKind[]): SchemaObject => ({
   type: 'object',
   description:
     'The canonical profile: every key is always present; "unknown" is null (or [] / {} for lists and maps). ' +
@@ -76,7 +78,7 @@ export const PROFILE_SCHEMA: SchemaObject = {
       type: 'object',
       required: ['kind', 'fetchedAt', 'unsupportedFields'],
       properties: {
-        kind: { type: 'string', enum: [...ADAPTER_KINDS], description: 'Adapter kind of the source' },
+        kind: { type: 'string', enum: kinds.map(({ kind }) => kind), description: 'Adapter kind of the source' },
         fetchedAt: { type: 'string', format: 'date-time', description: `When the gateway fetched this from the upstream; ${TIMESTAMP}` },
         unsupportedFields: {
           type: 'array',
@@ -89,7 +91,7 @@ export const PROFILE_SCHEMA: SchemaObject = {
     raw: anyObject('Only with include=raw: the upstream JSON body exactly as received'),
   },
   additionalProperties: false,
-};
+});
 
 export const PROBLEM_SCHEMA: SchemaObject = {
   type: 'object',
@@ -197,12 +199,15 @@ export const HEALTH_SCHEMA: SchemaObject = {
   },
 };
 
-/** `components.schemas` of the document. */
-export const OPENAPI_SCHEMAS: Record<string, SchemaObject> = {
-  Profile: PROFILE_SCHEMA,
-  Membership: MEMBERSHIP_SCHEMA,
+/**
+ * `components.schemas` of the document, for the adapter kinds `kinds` (the registry's `kindDescriptions()`, handed in by
+ * the entry point: this module sits below the registry).
+ */
+export const openApiSchemas = (kinds: readonly DescribedKind[]): Record<string, SchemaObject> => ({
+  Profile: profileSchema(kinds),
+  Membership: membershipSchema(kinds),
   Problem: PROBLEM_SCHEMA,
   HealthCheck: HEALTH_SCHEMA,
   BatchRequest: BATCH_REQUEST_SCHEMA,
   BatchResponse: BATCH_RESPONSE_SCHEMA,
-};
+});

@@ -2,7 +2,8 @@ import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, type OpenAPIObject, type OperationObject, type PathItemObject, type ResponseObject, type ResponsesObject, SwaggerModule } from '@nestjs/swagger';
 
 import { PROBLEM_CONTENT_TYPE } from '../common/problem.js';
-import { OPENAPI_SCHEMAS, PROBLEM_SCHEMA_REF } from './openapi-schemas.js';
+import type { DescribedKind } from '../sources/shared/source-factory.js';
+import { openApiSchemas, PROBLEM_SCHEMA_REF } from './openapi-schemas.js';
 import { ALLOW_HEADER, BEARER_SCHEME, PROFILE_OPERATION_ID, REQUEST_ID_HEADER } from './profile-route.docs.js';
 
 export const DOCS_PATH = 'docs';
@@ -98,8 +99,11 @@ function complete(document: OpenAPIObject): void {
   }
 }
 
-/** The OpenAPI 3 document of the gateway's routes, with the canonical profile, membership, problem and health schemas. */
-export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
+/**
+ * The OpenAPI 3 document of the gateway's routes, with the canonical profile, membership, problem and health schemas.
+ * `kinds` are the registry's `kindDescriptions()` (the `meta.kind` and `Membership.type` enums come from them).
+ */
+export function buildOpenApiDocument(app: INestApplication, kinds: readonly DescribedKind[]): OpenAPIObject {
   let builder = new DocumentBuilder()
     .setTitle('profile-gateway')
     .setDescription(
@@ -120,14 +124,14 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
   for (const [name, description] of TAGS) builder = builder.addTag(name, description);
   // One tag per operation: the tags of the decorators, not one more derived from the controller's name.
   const document = SwaggerModule.createDocument(app, builder.build(), { autoTagControllers: false });
-  document.components = { ...document.components, schemas: { ...document.components?.schemas, ...OPENAPI_SCHEMAS } };
+  document.components = { ...document.components, schemas: { ...document.components?.schemas, ...openApiSchemas(kinds) } };
   complete(document);
   return document;
 }
 
 /** Serves Swagger UI at `/docs` and the JSON document at `/docs-json` (no API key). */
-export function setupOpenApi(app: INestApplication): void {
-  SwaggerModule.setup(DOCS_PATH, app, () => buildOpenApiDocument(app), {
+export function setupOpenApi(app: INestApplication, kinds: readonly DescribedKind[]): void {
+  SwaggerModule.setup(DOCS_PATH, app, () => buildOpenApiDocument(app, kinds), {
     jsonDocumentUrl: DOCS_JSON_PATH,
     raw: ['json'],
     customSiteTitle: 'profile-gateway API',

@@ -2,6 +2,7 @@ import { applyDecorators } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiOperation, ApiParam, ApiProduces, ApiQuery, ApiResponse, ApiTags, type HeadersObject } from '@nestjs/swagger';
 
 import { PROBLEM_CONTENT_TYPE } from '../common/problem.js';
+import type { DescribedKind } from '../sources/shared/source-factory.js';
 import { PROBLEM_SCHEMA_REF, PROFILE_SCHEMA_REF } from './openapi-schemas.js';
 
 export const BEARER_SCHEME = 'gateway-api-key';
@@ -88,8 +89,11 @@ export const CACHE_CONTROL_DESCRIPTION =
   '`max-stale=N`: accept a copy past its freshness (any copy still kept, or one at most N seconds past freshness), answered at once ' +
   'while one background refresh starts.';
 
-/** OpenAPI description of `GET /profiles/{source}/{id}` (HEAD is the same operation without a body: see openapi.ts). */
-export function ProfileRouteDocs(): MethodDecorator & ClassDecorator {
+/**
+ * OpenAPI description of `GET /profiles/{source}/{id}` (HEAD is the same operation without a body: see openapi.ts).
+ * `kinds` are the registry's `kindDescriptions()`: the `id` and `by` prose lists each kind's rules.
+ */
+export function ProfileRouteDocs(kinds: readonly DescribedKind[]): MethodDecorator & ClassDecorator {
   return applyDecorators(
     ApiTags('profiles'),
     ApiBearerAuth(BEARER_SCHEME),
@@ -111,9 +115,11 @@ export function ProfileRouteDocs(): MethodDecorator & ClassDecorator {
     ApiParam({
       name: 'id',
       description:
-        "The upstream's own id of the user, URL-encoded (it may contain `/`, spaces, unicode). Rules per kind: vemetric 1-20 digits " +
-        '(with by=externalId any 1-256 characters); scalepad-amm 8-4-4-4-12 letters and digits; usertour 1-256 characters; ' +
-        'org-directory 1-15 digits. Never control characters. A bad id is 400 VALIDATION_ERROR before any cache or upstream access.',
+        "The upstream's own id of the user, URL-encoded (it may contain `/`, spaces, unicode). Rules per kind: " +
+        kinds
+          .map(({ kind, description }) => `${kind} ${description.idRule}${description.externalIdRule ? ` (with by=externalId ${description.externalIdRule})` : ''}`)
+          .join('; ') +
+        '. Never control characters. A bad id is 400 VALIDATION_ERROR before any cache or upstream access.',
       schema: { type: 'string' },
       example: 'usr_123456789',
     }),
@@ -122,8 +128,12 @@ export function ProfileRouteDocs(): MethodDecorator & ClassDecorator {
       required: false,
       schema: { type: 'string', enum: ['id', 'externalId'], default: 'id' },
       description:
-        "`externalId`: look the user up by the customer's own identifier (kinds without that lookup answer 400 LOOKUP_NOT_SUPPORTED); " +
-        'any other value is 400 VALIDATION_ERROR',
+        "`externalId`: look the user up by the customer's own identifier (kinds " +
+        kinds
+          .filter(({ description }) => description.externalIdRule !== undefined)
+          .map(({ kind }) => kind)
+          .join(', ') +
+        '; other kinds answer 400 LOOKUP_NOT_SUPPORTED); any other value is 400 VALIDATION_ERROR',
     }),
     ApiQuery({
       name: 'include',

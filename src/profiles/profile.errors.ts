@@ -101,6 +101,14 @@ export class ProfileNotFoundError extends DomainError {
   }
 }
 
+/** A `by=externalId` lookup matched more than one upstream user. */
+export class LookupAmbiguousError extends DomainError {
+  readonly code = 'LOOKUP_AMBIGUOUS';
+  constructor(source: string, id: string) {
+    super(`More than one profile in source ${source} has externalId ${JSON.stringify(id)}`, source);
+  }
+}
+
 export class RateLimitedError extends DomainError {
   readonly code = 'RATE_LIMITED';
   constructor(retryAfterSeconds: number) {

@@ -1,5 +1,6 @@
 import { ConfigError, type ConfigProblem, parseConfig } from '../config/config.loader.js';
 import type { GatewayConfig } from '../config/config.types.js';
+import { ADAPTER_KINDS } from '../sources/source-registry.js';
 
 const SOURCES = `
 auth: { disabled: true }
@@ -11,7 +12,7 @@ sources:
 `;
 
 function parse(tracing: string, env: Record<string, string> = {}): GatewayConfig {
-  return parseConfig(SOURCES + tracing, { env });
+  return parseConfig(SOURCES + tracing, { kinds: ADAPTER_KINDS, env });
 }
 
 function problemsOf(tracing: string): ConfigProblem[] {

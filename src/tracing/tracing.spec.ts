@@ -8,14 +8,15 @@ import axios from 'axios';
 import Fastify, { type FastifyInstance } from 'fastify';
 
 import { type FakeUpstream, startFakeUpstream } from '../../sandbox/fake-upstream.js';
-import { orgDirectoryFake } from '../../sandbox/fakes/org-directory.fake.js';
-import { SANDBOX_DATA, SANDBOX_TOKENS } from '../../sandbox/sample-data.js';
+import { orgDirectoryFake } from '../../sandbox/kinds/org-directory/org-directory.fake.js';
+import { ORG_DIRECTORY_SANDBOX_TOKEN, orgDirectorySandboxData } from '../../sandbox/kinds/org-directory/org-directory.sandbox.js';
 import { parseConfig } from '../config/config.loader.js';
 import type { SourceConfig, TracingConfig } from '../config/config.types.js';
 import { createLogger } from '../logger.js';
 import { GatewayMetrics } from '../metrics/gateway-metrics.js';
 import { ProfileNotFoundError } from '../profiles/profile.errors.js';
 import { OrgDirectoryClient } from '../sources/org-directory/org-directory.client.js';
+import { ADAPTER_KINDS } from '../sources/source-registry.js';
 import { createUpstreamHttp } from '../sources/upstream-http.factory.js';
 import { activeTracing, GatewayTracing, type GatewayTracingOptions, type SpanDropReason } from './gateway-tracing.js';
 import { flushBoundMs, propagateTraceContext } from './install-tracing.js';
@@ -216,11 +217,11 @@ describe('tracing', () => {
 
     beforeAll(async () => {
       // The source's base URL has a path (`/api`), which the fake's own routes do not.
-      const directory = orgDirectoryFake(SANDBOX_DATA.orgDirectory);
+      const directory = orgDirectoryFake(orgDirectorySandboxData);
       fake = await startFakeUpstream((request) => directory({ ...request, segments: request.segments[0] === 'api' ? request.segments.slice(1) : request.segments }));
       const config = parseConfig(
-        `auth: { disabled: true }\nsources:\n  directory:\n    kind: org-directory\n    baseUrl: ${fake.url}/api\n    token: ${SANDBOX_TOKENS.orgDirectory}\n    retries: 2\n`,
-        { env: {} },
+        `auth: { disabled: true }\nsources:\n  directory:\n    kind: org-directory\n    baseUrl: ${fake.url}/api\n    token: ${ORG_DIRECTORY_SANDBOX_TOKEN}\n    retries: 2\n`,
+        { kinds: ADAPTER_KINDS, env: {} },
       );
       source = config.sources[0]!;
     });
@@ -284,7 +285,7 @@ describe('tracing', () => {
       expect(attempts[1]!.status.code).toBe(SpanStatusCode.UNSET);
       const recorded = JSON.stringify(spans.map((s) => [s.attributes, s.status, s.events, s.resource.attributes]));
       expect(recorded).not.toContain('/users/4');
-      expect(recorded).not.toContain(SANDBOX_TOKENS.orgDirectory);
+      expect(recorded).not.toContain(ORG_DIRECTORY_SANDBOX_TOKEN);
       await tracing.shutdown(1_000);
     });
 

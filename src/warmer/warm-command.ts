@@ -4,13 +4,12 @@ import type { Logger } from 'pino';
 
 import { ProfilesService } from '../api/profiles.service.js';
 import type { ProfileCache } from '../cache/profile-cache.js';
-import { RedisConfigError } from '../cache/redis-connection.js';
 import { ConfigError, loadConfig } from '../config/config.loader.js';
 import type { GatewayConfig } from '../config/config.types.js';
 import { GatewayCoreModule } from '../gateway-core.module.js';
 import { createLogger } from '../logger.js';
 import { GatewayMetrics } from '../metrics/gateway-metrics.js';
-import { type SourceRegistry, validateKindOptions } from '../sources/source-registry.js';
+import { ADAPTER_KINDS, type SourceRegistry, validateKindOptions } from '../sources/source-registry.js';
 import { PROFILE_CACHE, SOURCE_REGISTRY } from '../tokens.js';
 import { warmIds } from './cache-warmer.js';
 import { IdInputError, type IdList, readIdList } from './id-list.js';
@@ -64,7 +63,7 @@ export async function runWarmCommand(args: readonly string[], io: CommandIo): Pr
 
   let config: GatewayConfig;
   try {
-    config = loadConfig({ env: io.env, validateKindOptions });
+    config = loadConfig({ env: io.env, kinds: ADAPTER_KINDS, validateKindOptions });
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     for (const p of error.problems) io.stderr.write(`${p.path}: ${p.message}\n`);
@@ -172,18 +171,12 @@ async function warmSource(warm: WarmArgs, config: GatewayConfig, io: CommandIo):
 /**
  * The sources, cache and `ProfilesService` exactly as the server builds them (`GatewayCoreModule`), without the HTTP
  * parts. Nest's own start-up lines stay out of the command's output.
- * @throws SetupError when the Redis configuration cannot be used
  */
-async function createCoreContext(config: GatewayConfig, logger: Logger): Promise<INestApplicationContext> {
-  try {
-    return await NestFactory.createApplicationContext(GatewayCoreModule.forRoot({ config, logger, defaultMetrics: false }), {
-      logger: false,
-      abortOnError: false,
-    });
-  } catch (error) {
-    if (error instanceof RedisConfigError) throw new SetupError(error.message);
-    throw error;
-  }
+function createCoreContext(config: GatewayConfig, logger: Logger): Promise<INestApplicationContext> {
+  return NestFactory.createApplicationContext(GatewayCoreModule.forRoot({ config, logger, defaultMetrics: false }), {
+    logger: false,
+    abortOnError: false,
+  });
 }
 
 function interruptedExitCode(signal: AbortSignal | undefined): number {

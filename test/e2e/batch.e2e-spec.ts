@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 
-import { usertourFake } from '../../sandbox/fakes/usertour.fake.js';
-import { vemetricFake } from '../../sandbox/fakes/vemetric.fake.js';
-import { SANDBOX_DATA, SANDBOX_TOKENS } from '../../sandbox/sample-data.js';
+import { usertourFake } from '../../sandbox/kinds/usertour/usertour.fake.js';
+import { USERTOUR_SANDBOX_TOKEN, usertourSandboxData } from '../../sandbox/kinds/usertour/usertour.sandbox.js';
+import { vemetricFake } from '../../sandbox/kinds/vemetric/vemetric.fake.js';
+import { VEMETRIC_SANDBOX_TOKEN, vemetricSandboxData } from '../../sandbox/kinds/vemetric/vemetric.sandbox.js';
 import { type Harness, type HttpAnswer, request, startHarness, TEST_API_KEY } from '../support/gateway-harness.js';
 
 const redisUrl = process.env.REDIS_URL as string;
@@ -32,7 +33,7 @@ describe('POST /profiles/batch (e2e, real sockets, real Redis)', () => {
 
   beforeAll(async () => {
     h = await startHarness({
-      fakes: { vemetric: vemetricFake(SANDBOX_DATA.vemetric), usertour: usertourFake(SANDBOX_DATA.usertour) },
+      fakes: { vemetric: vemetricFake(vemetricSandboxData), usertour: usertourFake(usertourSandboxData) },
       yaml: (fakes) => `
 auth:
   apiKeys:
@@ -57,11 +58,11 @@ sources:
   analytics:
     kind: vemetric
     baseUrl: ${fakes.vemetric!.url}
-    token: ${SANDBOX_TOKENS.vemetric}
+    token: ${VEMETRIC_SANDBOX_TOKEN}
   crm:
     kind: usertour
     baseUrl: ${fakes.usertour!.url}
-    token: ${SANDBOX_TOKENS.usertour}
+    token: ${USERTOUR_SANDBOX_TOKEN}
 `,
     });
   });

@@ -1,5 +1,5 @@
-import { orgDirectoryFake } from '../../sandbox/fakes/org-directory.fake.js';
-import { SANDBOX_DATA, SANDBOX_TOKENS } from '../../sandbox/sample-data.js';
+import { orgDirectoryFake } from '../../sandbox/kinds/org-directory/org-directory.fake.js';
+import { ORG_DIRECTORY_SANDBOX_TOKEN, orgDirectorySandboxData } from '../../sandbox/kinds/org-directory/org-directory.sandbox.js';
 import { type Harness, startHarness, TEST_API_KEY } from '../support/gateway-harness.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -10,7 +10,7 @@ describe('profile caching over HTTP (e2e, real Redis)', () => {
 
   beforeAll(async () => {
     h = await startHarness({
-      fakes: { org: orgDirectoryFake(SANDBOX_DATA.orgDirectory) },
+      fakes: { org: orgDirectoryFake(orgDirectorySandboxData) },
       yaml: (fakes) => `
 auth:
   apiKeys: [{ name: e2e, key: ${TEST_API_KEY}, sources: ["*"] }]
@@ -24,17 +24,17 @@ sources:
   swr:
     kind: org-directory
     baseUrl: ${fakes.org!.url}
-    token: ${SANDBOX_TOKENS.orgDirectory}
+    token: ${ORG_DIRECTORY_SANDBOX_TOKEN}
     cache: { ttl: 300ms, staleWhileRevalidate: 5s, staleIfError: 0, notFoundTtl: 5s }
   sie:
     kind: org-directory
     baseUrl: ${fakes.org!.url}
-    token: ${SANDBOX_TOKENS.orgDirectory}
+    token: ${ORG_DIRECTORY_SANDBOX_TOKEN}
     cache: { ttl: 300ms, staleWhileRevalidate: 0, staleIfError: 1h, notFoundTtl: 5s }
   long:
     kind: org-directory
     baseUrl: ${fakes.org!.url}
-    token: ${SANDBOX_TOKENS.orgDirectory}
+    token: ${ORG_DIRECTORY_SANDBOX_TOKEN}
     cache: { ttl: 1m, staleWhileRevalidate: 0, staleIfError: 1h, notFoundTtl: 5s }
 `,
     });

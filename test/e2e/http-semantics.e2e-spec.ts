@@ -3,8 +3,8 @@ import net from 'node:net';
 import SwaggerParser from '@apidevtools/swagger-parser';
 import { type Item, parseList } from 'structured-headers';
 
-import { vemetricFake } from '../../sandbox/fakes/vemetric.fake.js';
-import { SANDBOX_DATA, SANDBOX_TOKENS } from '../../sandbox/sample-data.js';
+import { vemetricFake } from '../../sandbox/kinds/vemetric/vemetric.fake.js';
+import { VEMETRIC_SANDBOX_TOKEN, vemetricSandboxData } from '../../sandbox/kinds/vemetric/vemetric.sandbox.js';
 import { STATUS_OF } from '../../src/common/problem.js';
 import { ERROR_CODES } from '../../src/profiles/profile.errors.js';
 import { checkResponse, type Harness, type HttpAnswer, request, startHarness, TEST_API_KEY } from '../support/gateway-harness.js';
@@ -90,7 +90,7 @@ describe('HTTP semantics v2 (e2e, real sockets)', () => {
 
   beforeAll(async () => {
     h = await startHarness({
-      fakes: { vemetric: vemetricFake(SANDBOX_DATA.vemetric) },
+      fakes: { vemetric: vemetricFake(vemetricSandboxData) },
       yaml: (fakes) => `
 auth:
   apiKeys:
@@ -103,7 +103,7 @@ sources:
   analytics:
     kind: vemetric
     baseUrl: ${fakes.vemetric!.url}
-    token: ${SANDBOX_TOKENS.vemetric}
+    token: ${VEMETRIC_SANDBOX_TOKEN}
 `,
     });
   });

@@ -10,9 +10,10 @@ import { Redis } from 'ioredis';
 import { type Item, parseList } from 'structured-headers';
 
 import { type FakeUpstream, startFakeUpstream } from '../../sandbox/fake-upstream.js';
-import { usertourFake } from '../../sandbox/fakes/usertour.fake.js';
-import { vemetricFake } from '../../sandbox/fakes/vemetric.fake.js';
-import { SANDBOX_DATA, SANDBOX_TOKENS } from '../../sandbox/sample-data.js';
+import { usertourFake } from '../../sandbox/kinds/usertour/usertour.fake.js';
+import { USERTOUR_SANDBOX_TOKEN, usertourSandboxData } from '../../sandbox/kinds/usertour/usertour.sandbox.js';
+import { vemetricFake } from '../../sandbox/kinds/vemetric/vemetric.fake.js';
+import { VEMETRIC_SANDBOX_TOKEN, vemetricSandboxData } from '../../sandbox/kinds/vemetric/vemetric.sandbox.js';
 import { MAX_HEADER_BYTES } from '../../src/bootstrap.js';
 import { ERROR_CODES } from '../../src/profiles/profile.errors.js';
 import { CANONICAL_FIELDS } from '../../src/profiles/profile.model.js';
@@ -25,7 +26,7 @@ const LIMITED_KEY = 'limited-caller-key-abcdef0123';
 const SCOPED_KEY = 'scoped-caller-key-abcdef01234';
 const HASHED_KEY = 'hashed-caller-key-abcdef01234';
 const CALLER_KEYS = [TEST_API_KEY, LIMITED_KEY, SCOPED_KEY, HASHED_KEY];
-const UPSTREAM_TOKENS = [SANDBOX_TOKENS.vemetric, SANDBOX_TOKENS.usertour, SANDBOX_TOKENS.usertour.slice(3)];
+const UPSTREAM_TOKENS = [VEMETRIC_SANDBOX_TOKEN, USERTOUR_SANDBOX_TOKEN, USERTOUR_SANDBOX_TOKEN.slice(3)];
 const VEMETRIC_USER = '15241578750190521233';
 
 /** The one item of a RateLimit or RateLimit-Policy field, parsed as an RFC 8941 List. */
@@ -88,15 +89,15 @@ sources:
   analytics:
     kind: vemetric
     baseUrl: ${fakes.vemetric!.url}
-    token: ${SANDBOX_TOKENS.vemetric}
+    token: ${VEMETRIC_SANDBOX_TOKEN}
   analytics-eu:
     kind: vemetric
     baseUrl: ${fakes.vemetric!.url}
-    token: ${SANDBOX_TOKENS.vemetric}
+    token: ${VEMETRIC_SANDBOX_TOKEN}
   crm:
     kind: usertour
     baseUrl: ${fakes.usertour!.url}
-    token: ${SANDBOX_TOKENS.usertour}
+    token: ${USERTOUR_SANDBOX_TOKEN}
 `;
 }
 
@@ -117,7 +118,7 @@ describe('caller auth, rate limits, input hardening and observability (e2e, real
   beforeAll(async () => {
     redis = new Redis(redisUrl);
     h = await startHarness({
-      fakes: { vemetric: vemetricFake(SANDBOX_DATA.vemetric), usertour: usertourFake(SANDBOX_DATA.usertour) },
+      fakes: { vemetric: vemetricFake(vemetricSandboxData), usertour: usertourFake(usertourSandboxData) },
       yaml: yaml(prefix),
     });
     // The cache and the rate limiter connect to Redis without waiting; readiness reports when the cache is up.
@@ -378,7 +379,7 @@ describe('node dist/main.js graceful shutdown', () => {
       const build = spawnSync(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], { cwd: root });
       if (build.status !== 0) throw new Error(`build failed: ${build.stdout.toString()}`);
     }
-    fake = await startFakeUpstream(vemetricFake(SANDBOX_DATA.vemetric));
+    fake = await startFakeUpstream(vemetricFake(vemetricSandboxData));
   });
 
   afterAll(async () => {
@@ -406,7 +407,7 @@ sources:
     token: \${VEMETRIC_TOKEN}
 `,
     );
-    const env = { ...process.env, GATEWAY_CONFIG: file, PORT: '0', HOST: '127.0.0.1', VEMETRIC_TOKEN: SANDBOX_TOKENS.vemetric };
+    const env = { ...process.env, GATEWAY_CONFIG: file, PORT: '0', HOST: '127.0.0.1', VEMETRIC_TOKEN: VEMETRIC_SANDBOX_TOKEN };
     const proc = spawn(process.execPath, [path.join(root, 'dist', 'main.js')], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
     child = proc;
     let output = '';
@@ -447,6 +448,6 @@ sources:
     const lastLine = output.split('\n').find((line) => line.includes(requestId) && line.includes('request completed'));
     expect(lastLine && JSON.parse(lastLine)).toMatchObject({ status: 200, msg: 'request completed' });
     expect(output).not.toContain(TEST_API_KEY);
-    expect(output).not.toContain(SANDBOX_TOKENS.vemetric);
+    expect(output).not.toContain(VEMETRIC_SANDBOX_TOKEN);
   }, 30_000);
 });

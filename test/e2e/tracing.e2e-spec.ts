@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 import { type FakeUpstream, startFakeUpstream } from '../../sandbox/fake-upstream.js';
-import { usertourFake } from '../../sandbox/fakes/usertour.fake.js';
-import { SANDBOX_DATA, SANDBOX_TOKENS } from '../../sandbox/sample-data.js';
+import { usertourFake } from '../../sandbox/kinds/usertour/usertour.fake.js';
+import { USERTOUR_SANDBOX_TOKEN, usertourSandboxData } from '../../sandbox/kinds/usertour/usertour.sandbox.js';
 import { request, startHarness, TEST_API_KEY } from '../support/gateway-harness.js';
 import { type GatewayProcess, startGatewayProcess } from '../support/gateway-process.js';
 import { freePort } from '../support/redis-server.mjs';
@@ -92,7 +92,7 @@ sources:
   crm:
     kind: usertour
     baseUrl: ${fake.url}
-    token: ${SANDBOX_TOKENS.usertour}
+    token: ${USERTOUR_SANDBOX_TOKEN}
 `;
 }
 
@@ -110,7 +110,7 @@ describe('tracing (e2e)', () => {
   let fake: FakeUpstream;
 
   beforeAll(async () => {
-    fake = await startFakeUpstream(usertourFake(SANDBOX_DATA.usertour));
+    fake = await startFakeUpstream(usertourFake(usertourSandboxData));
   });
 
   afterAll(async () => {
@@ -164,7 +164,7 @@ describe('tracing (e2e)', () => {
 
       // Nothing that identifies the user, the upstream token or the caller's key.
       const recorded = JSON.stringify(receiver.exports.map((e) => e.body));
-      for (const secret of [USER_ID, SANDBOX_TOKENS.usertour, SANDBOX_TOKENS.usertour.slice(3), TEST_API_KEY, 'john.doe']) expect(recorded).not.toContain(secret);
+      for (const secret of [USER_ID, USERTOUR_SANDBOX_TOKEN, USERTOUR_SANDBOX_TOKEN.slice(3), TEST_API_KEY, 'john.doe']) expect(recorded).not.toContain(secret);
 
       // The request's log lines carry the trace.
       const completed = gateway
@@ -182,7 +182,7 @@ describe('tracing (e2e)', () => {
   it('should give POST /profiles/batch its server span, with a cache.lookup per distinct lookup under it', async () => {
     const receiver = await startReceiver();
     // In process through the harness, so the batch answer is also checked against the OpenAPI document.
-    const h = await startHarness({ fakes: { usertour: usertourFake(SANDBOX_DATA.usertour) }, yaml: (fakes) => gatewayYaml(fakes.usertour!, receiver.url) });
+    const h = await startHarness({ fakes: { usertour: usertourFake(usertourSandboxData) }, yaml: (fakes) => gatewayYaml(fakes.usertour!, receiver.url) });
     try {
       const res = await request(
         `${h.url}/profiles/batch`,
@@ -206,7 +206,7 @@ describe('tracing (e2e)', () => {
       expect(lookups).toHaveLength(2);
       expect(lookups.every((l) => l.parentSpanId === server!.spanId)).toBe(true);
       const recorded = JSON.stringify(receiver.exports.map((e) => e.body));
-      for (const secret of [USER_ID, 'usr_nobody', SANDBOX_TOKENS.usertour, TEST_API_KEY]) expect(recorded).not.toContain(secret);
+      for (const secret of [USER_ID, 'usr_nobody', USERTOUR_SANDBOX_TOKEN, TEST_API_KEY]) expect(recorded).not.toContain(secret);
     } finally {
       await receiver.close();
     }

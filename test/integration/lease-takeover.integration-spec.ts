@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 import { type FakeRequest, type FakeUpstream, startFakeUpstream } from '../../sandbox/fake-upstream.js';
-import { usertourFake, type UsertourFakeData } from '../../sandbox/fakes/usertour.fake.js';
-import { SANDBOX_TOKENS } from '../../sandbox/sample-data.js';
+import { usertourFake, type UsertourFakeData } from '../../sandbox/kinds/usertour/usertour.fake.js';
+import { USERTOUR_SANDBOX_TOKEN } from '../../sandbox/kinds/usertour/usertour.sandbox.js';
 import { type GatewayProcess, startGatewayProcess } from '../support/gateway-process.js';
 
 const API_KEY = 'lease-takeover-caller-key-0123456789';
@@ -47,7 +47,7 @@ async function timedGet(gateway: GatewayProcess, id: string): Promise<Timed> {
  * call). Every call that reaches the upstream's handler is timed.
  */
 describe('the fleet-wide lease with two gateway processes', () => {
-  const data: UsertourFakeData = { tokens: [SANDBOX_TOKENS.usertour.slice(3)], users: [] };
+  const data: UsertourFakeData = { tokens: [USERTOUR_SANDBOX_TOKEN.slice(3)], users: [] };
   const answered: Array<{ id: string; at: number }> = [];
   let upstream: FakeUpstream;
   let dir: string;
@@ -87,7 +87,7 @@ sources:
   crm:
     kind: usertour
     baseUrl: ${upstream.url}
-    token: ${SANDBOX_TOKENS.usertour}
+    token: ${USERTOUR_SANDBOX_TOKEN}
 `,
     );
     [a, b] = await Promise.all([startGatewayProcess({ name: 'A', configFile }), startGatewayProcess({ name: 'B', configFile })]);

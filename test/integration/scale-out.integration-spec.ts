@@ -5,8 +5,8 @@ import path from 'node:path';
 import { Cluster } from 'ioredis';
 
 import { type FakeUpstream, startFakeUpstream } from '../../sandbox/fake-upstream.js';
-import { usertourFake,type UsertourFakeData, type UsertourFakeUser } from '../../sandbox/fakes/usertour.fake.js';
-import { SANDBOX_TOKENS } from '../../sandbox/sample-data.js';
+import { usertourFake,type UsertourFakeData, type UsertourFakeUser } from '../../sandbox/kinds/usertour/usertour.fake.js';
+import { USERTOUR_SANDBOX_TOKEN } from '../../sandbox/kinds/usertour/usertour.sandbox.js';
 import { type GatewayProcess, startGatewayProcess } from '../support/gateway-process.js';
 import { type RedisClusterProcess, startRedisCluster } from '../support/redis-cluster.mjs';
 import { freePort } from '../support/redis-server.mjs';
@@ -80,13 +80,13 @@ sources:
   crm:
     kind: usertour
     baseUrl: ${upstreamUrl}
-    token: ${SANDBOX_TOKENS.usertour}
+    token: ${USERTOUR_SANDBOX_TOKEN}
 `;
 }
 
 /** Two gateway processes on one configuration, plus the fake upstream they share. */
 function fleet() {
-  const data: UsertourFakeData = { tokens: [SANDBOX_TOKENS.usertour.slice(3)], users: [] };
+  const data: UsertourFakeData = { tokens: [USERTOUR_SANDBOX_TOKEN.slice(3)], users: [] };
   const state = { upstream: undefined as FakeUpstream | undefined, gateways: [] as GatewayProcess[], dir: '' };
 
   const start = async (redisYaml: (keyPrefix: string) => string): Promise<void> => {

@@ -7,7 +7,7 @@ import { createGatewayApp } from '../../src/bootstrap.js';
 import { loadConfig } from '../../src/config/config.loader.js';
 import type { GatewayConfig } from '../../src/config/config.types.js';
 import { createLogger } from '../../src/logger.js';
-import { validateKindOptions } from '../../src/sources/source-registry.js';
+import { ADAPTER_KINDS, validateKindOptions } from '../../src/sources/source-registry.js';
 import { type ObservedResponse, ResponseValidator } from './openapi-validator.js';
 
 export interface HttpAnswer {
@@ -89,7 +89,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
   const dir = mkdtempSync(path.join(tmpdir(), 'pgw-'));
   const file = path.join(dir, 'gateway.yaml');
   writeFileSync(file, options.yaml(fakes));
-  const config = loadConfig({ path: file, env: { ...options.env, PORT: '0', HOST: '127.0.0.1' }, validateKindOptions });
+  const config = loadConfig({ path: file, env: { ...options.env, PORT: '0', HOST: '127.0.0.1' }, kinds: ADAPTER_KINDS, validateKindOptions });
 
   const logs: string[] = [];
   const sink = new Writable({

@@ -19,7 +19,6 @@ import {
   ProfileNotFoundError,
   UpstreamBadResponseError,
   UpstreamRejectedIdError,
-  ValidationError,
 } from '../../profiles/profile.errors.js';
 import type { JsonValue } from '../../profiles/profile.model.js';
 import type { FetchContext, ProfileSource } from '../../profiles/profile-source.port.js';
@@ -39,16 +38,6 @@ function setup(body: JsonValue = orgMinimalUser) {
   return { sut, getJson, onInvalidOptionalTimestamp };
 }
 
-function validationErrorOf(action: () => void): ValidationError {
-  try {
-    action();
-  } catch (error) {
-    if (error instanceof ValidationError) return error;
-    throw error;
-  }
-  throw new Error('no ValidationError thrown');
-}
-
 describe('orgDirectorySourceFactory', () => {
   it('should be the factory of kind org-directory with no options to check', () => {
     expect(orgDirectorySourceFactory.kind).toBe('org-directory');
@@ -65,37 +54,6 @@ describe('orgDirectorySourceFactory', () => {
 });
 
 describe('validateLookup', () => {
-  it.each([['1'], ['4'], ['10'], ['999999999999999'], ['100000000000000']])('should accept %s', (id) => {
-    const { sut } = setup();
-
-    expect(() => sut.validateLookup({ id, by: 'id' })).not.toThrow();
-  });
-
-  it.each([
-    ['zero', '0'],
-    ['a leading zero', '007'],
-    ['all zeros', '000'],
-    ['16 digits', '1000000000000000'],
-    ['the empty string', ''],
-    ['a negative number', '-4'],
-    ['a plus sign', '+4'],
-    ['a decimal', '4.0'],
-    ['an exponent', '4e2'],
-    ['letters', 'abc'],
-    ['a trailing newline', '4\n'],
-    ['spaces', ' 4'],
-    ['non-ASCII digits', '٤'],
-    ['a slash', '4/5'],
-  ])('should reject %s with a VALIDATION_ERROR on the id field', (_, id) => {
-    const { sut } = setup();
-
-    const error = validationErrorOf(() => sut.validateLookup({ id, by: 'id' }));
-
-    expect(error.code).toBe('VALIDATION_ERROR');
-    expect(error.source).toBe('access-directory');
-    expect(error.errors).toEqual([{ field: 'id', message: 'must be a positive integer of 1 to 15 digits without leading zeros' }]);
-  });
-
   it('should throw LookupNotSupportedError when the lookup is by externalId', () => {
     const { sut } = setup();
 

@@ -6,7 +6,7 @@ import { type IdRule, matching } from '../shared/id-rules.js';
 import { MappedProfileSource } from '../shared/mapped-source.js';
 import type { ProfileSourceFactory, SourceDependencies } from '../shared/source-factory.js';
 import { ScalepadAmmClient } from './scalepad-amm.client.js';
-import { mapScalepadAmmUser } from './scalepad-amm.mapper.js';
+import { mapScalepadAmmUser, SCALEPAD_AMM_UNSUPPORTED_FIELDS } from './scalepad-amm.mapper.js';
 import { scalepadAmmUserSchema } from './scalepad-amm.types.js';
 
 /**
@@ -38,6 +38,19 @@ const scalepadAmmOptions = kindOptions(ScalepadAmmOptions);
  */
 export const scalepadAmmSourceFactory: ProfileSourceFactory = {
   kind: 'scalepad-amm',
+  description: {
+    upstream: 'ScalePad AMM users API (v2)',
+    request: 'GET {baseUrl}/v2/clients/{clientId}/users/{id}',
+    idRule: '36 characters shaped 8-4-4-4-12 of ASCII letters and digits',
+    membershipTypes: ['department'],
+    unsupportedFields: SCALEPAD_AMM_UNSUPPORTED_FIELDS,
+    exampleConfig: {
+      name: 'endpoint-agents',
+      baseUrl: 'https://api.example.com',
+      token: '${AMM_API_TOKEN}',
+      options: { clientId: 'aa7cf840-9ca9-46a3-9778-9015d6580d50' },
+    },
+  },
   validateOptions: (options) => scalepadAmmOptions.validate(options),
   create(config: SourceConfig, dependencies: SourceDependencies): ProfileSource {
     // Validated once, when the configuration was loaded.

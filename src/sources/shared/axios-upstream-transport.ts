@@ -104,7 +104,7 @@ export class AxiosUpstreamTransport implements UpstreamTransport {
       const headersTimer = bound('headers', limits.headersMs);
       const response = await firstValueFrom(
         this.httpService.get<Readable>(url, {
-          headers: { Authorization: `Bearer ${this.config.token}`, Accept: 'application/json', 'X-Request-Id': requestId },
+          headers: { Authorization: `Bearer ${this.config.token}`, Accept: request.accept ?? 'application/json', 'X-Request-Id': requestId },
           responseType: 'stream',
           validateStatus: () => true,
           // Counted here while streaming, so the limit does not depend on the axios version.

@@ -11,6 +11,8 @@ export interface UpstreamRequest {
   query?: ReadonlyArray<readonly [string, string]>;
   /** The path's template without ids (`/v2/users/{id}`), for tracing (`url.template`); never holds an id. */
   template?: string;
+  /** `Accept` header; default `application/json`. */
+  accept?: string;
 }
 
 export interface NotFoundRule {

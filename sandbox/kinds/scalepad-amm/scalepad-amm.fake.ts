@@ -1,5 +1,5 @@
-import type { JsonObject } from '../../src/profiles/profile.model.js';
-import { bearerToken, type FakeHandler, type FakeResponse } from '../fake-upstream.js';
+import type { JsonObject } from '../../../src/profiles/profile.model.js';
+import { bearerToken, type FakeHandler, type FakeResponse } from '../../fake-upstream.js';
 
 /** One AMM client organization and its users (each the 200 body of `GET …/users/{id}`, sent as stored). */
 export interface ScalepadAmmFakeClient {

@@ -1,5 +1,5 @@
-import type { JsonObject, JsonValue } from '../../src/profiles/profile.model.js';
-import { bearerToken, type FakeHandler, type FakeResponse } from '../fake-upstream.js';
+import type { JsonObject, JsonValue } from '../../../src/profiles/profile.model.js';
+import { bearerToken, type FakeHandler, type FakeResponse } from '../../fake-upstream.js';
 
 export interface OrgDirectoryFakeData {
   /** Accepted tokens (the published example is a UUID v4). */

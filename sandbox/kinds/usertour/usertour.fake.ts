@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 
-import type { JsonObject, JsonValue } from '../../src/profiles/profile.model.js';
-import type { FakeHandler, FakeRequest, FakeResponse } from '../fake-upstream.js';
+import type { JsonObject, JsonValue } from '../../../src/profiles/profile.model.js';
+import type { FakeHandler, FakeRequest, FakeResponse } from '../../fake-upstream.js';
 
 export interface UsertourFakeCompany {
   /** The customer's own company id (`BizCompany.externalId`). */

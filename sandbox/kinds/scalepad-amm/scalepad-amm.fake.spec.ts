@@ -4,9 +4,9 @@ import {
   UpstreamAuthFailedError,
   UpstreamFailureError,
   UpstreamRejectedIdError,
-} from '../../src/profiles/profile.errors.js';
-import type { ProfileSource } from '../../src/profiles/profile-source.port.js';
-import { scalepadAmmSourceFactory } from '../../src/sources/scalepad-amm/scalepad-amm.source.js';
+} from '../../../src/profiles/profile.errors.js';
+import type { ProfileSource } from '../../../src/profiles/profile-source.port.js';
+import { scalepadAmmSourceFactory } from '../../../src/sources/scalepad-amm/scalepad-amm.source.js';
 import {
   AMM_CLIENT_ID,
   ammClientNotFoundBody,
@@ -17,9 +17,9 @@ import {
   ammNewUser,
   ammUnauthorizedBody,
   ammUserNotFoundBody,
-} from '../../test/fixtures/scalepad-amm/scalepad-amm.fixtures.js';
-import { realSource, testSourceConfig } from '../../test/support/real-source.js';
-import { type FakeUpstream, startFakeUpstream } from '../fake-upstream.js';
+} from '../../../test/fixtures/scalepad-amm/scalepad-amm.fixtures.js';
+import { realSource, testSourceConfig } from '../../../test/support/real-source.js';
+import { type FakeUpstream, startFakeUpstream } from '../../fake-upstream.js';
 import { scalepadAmmFake, type ScalepadAmmFakeData } from './scalepad-amm.fake.js';
 
 const TOKEN = 'amm-token-1';

@@ -1,5 +1,5 @@
-import type { JsonValue } from '../../src/profiles/profile.model.js';
-import type { FakeHandler, FakeResponse } from '../fake-upstream.js';
+import type { JsonValue } from '../../../src/profiles/profile.model.js';
+import type { FakeHandler, FakeResponse } from '../../fake-upstream.js';
 
 /** Vemetric's users, keyed by id; each value is the `user` object of the 200 body. */
 export interface VemetricFakeData {

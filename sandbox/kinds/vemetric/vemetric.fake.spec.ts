@@ -1,4 +1,4 @@
-import type { JsonObject } from '../../src/profiles/profile.model.js';
+import type { JsonObject } from '../../../src/profiles/profile.model.js';
 import {
   vemetricAnonymous,
   vemetricErrorBodies,
@@ -6,8 +6,8 @@ import {
   vemetricMaxId,
   vemetricNoEvents,
   vemetricNonStringEmail,
-} from '../../test/fixtures/vemetric/vemetric.fixtures.js';
-import { type FakeUpstream, startFakeUpstream } from '../fake-upstream.js';
+} from '../../../test/fixtures/vemetric/vemetric.fixtures.js';
+import { type FakeUpstream, startFakeUpstream } from '../../fake-upstream.js';
 import { vemetricFake, type VemetricFakeData } from './vemetric.fake.js';
 
 const KEY = 'vem_0123456789abcdefghijklmnopqrstuv';

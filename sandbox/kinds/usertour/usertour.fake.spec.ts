@@ -1,11 +1,11 @@
 import http from 'node:http';
 
-import { ProfileNotFoundError, UpstreamAuthFailedError, UpstreamFailureError } from '../../src/profiles/profile.errors.js';
-import type { ProfileSource } from '../../src/profiles/profile-source.port.js';
-import { usertourSourceFactory } from '../../src/sources/usertour/usertour.source.js';
-import { usertourErrorBodies, usertourExpandedNoCompanies, usertourFullyExpanded } from '../../test/fixtures/usertour/usertour.fixtures.js';
-import { realSource, testSourceConfig } from '../../test/support/real-source.js';
-import { type FakeUpstream, startFakeUpstream } from '../fake-upstream.js';
+import { ProfileNotFoundError, UpstreamAuthFailedError, UpstreamFailureError } from '../../../src/profiles/profile.errors.js';
+import type { ProfileSource } from '../../../src/profiles/profile-source.port.js';
+import { usertourSourceFactory } from '../../../src/sources/usertour/usertour.source.js';
+import { usertourErrorBodies, usertourExpandedNoCompanies, usertourFullyExpanded } from '../../../test/fixtures/usertour/usertour.fixtures.js';
+import { realSource, testSourceConfig } from '../../../test/support/real-source.js';
+import { type FakeUpstream, startFakeUpstream } from '../../fake-upstream.js';
 import { usertourFake,type UsertourFakeData } from './usertour.fake.js';
 
 const TOKEN = 'clx2k9c0a000108l5c3h2d7qz';

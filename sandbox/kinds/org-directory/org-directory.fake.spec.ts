@@ -1,16 +1,16 @@
 
-import { ProfileNotFoundError, UpstreamAuthFailedError, UpstreamRejectedIdError } from '../../src/profiles/profile.errors.js';
-import type { JsonObject } from '../../src/profiles/profile.model.js';
-import type { ProfileSource } from '../../src/profiles/profile-source.port.js';
-import { orgDirectorySourceFactory } from '../../src/sources/org-directory/org-directory.source.js';
+import { ProfileNotFoundError, UpstreamAuthFailedError, UpstreamRejectedIdError } from '../../../src/profiles/profile.errors.js';
+import type { JsonObject } from '../../../src/profiles/profile.model.js';
+import type { ProfileSource } from '../../../src/profiles/profile-source.port.js';
+import { orgDirectorySourceFactory } from '../../../src/sources/org-directory/org-directory.source.js';
 import {
   orgFullUser,
   orgMinimalUser,
   orgNotFoundBody,
   orgPersonalUser,
-} from '../../test/fixtures/org-directory/org-directory.fixtures.js';
-import { realSource, testSourceConfig } from '../../test/support/real-source.js';
-import { type FakeUpstream, startFakeUpstream } from '../fake-upstream.js';
+} from '../../../test/fixtures/org-directory/org-directory.fixtures.js';
+import { realSource, testSourceConfig } from '../../../test/support/real-source.js';
+import { type FakeUpstream, startFakeUpstream } from '../../fake-upstream.js';
 import { omitNullProperties, ORG_DIRECTORY_HEADERS, orgDirectoryFake, type OrgDirectoryFakeData } from './org-directory.fake.js';
 
 const TOKEN = '64797479-e3e5-4cf8-a1c9-4957cd9836d9';
