@@ -1,11 +1,11 @@
 import { NotCachedError, UpstreamError, UpstreamTimeoutError } from '../profiles/profile.errors.js';
 import type { StoredEntry, StoredProfile } from './cache-entry.js';
+import { sourceKeyPrefix } from './cache-keys.js';
 import type { CacheOutcome, ServedOutcome } from './cache-outcome.js';
 import { type CacheAnswer, CachedNotFoundError, type CacheHealth, type CacheLookup, type ProfileCacheKey, type ProfileCacheOptions } from './cache-types.js';
 import { type CacheClock, raceDeadline, systemClock } from './clock.js';
 import { connectRedisTier } from './connect-redis-tier.js';
 import { budgetOf, CoordinatedFetch, type Coordination, type FlightResult } from './coordinated-fetch.js';
-import { sourceKeyPrefix } from './cache-keys.js';
 import { EntryStore, type LookupKeys, type PurgeReach } from './entry-store.js';
 import { FleetLease } from './fleet-lease.js';
 import { ageSeconds, maxAgeSeconds, stalenessSeconds } from './freshness.js';
