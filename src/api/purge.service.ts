@@ -89,7 +89,7 @@ export class PurgeService {
 
   private report(reach: PurgeReach, facts: PurgeFacts): void {
     const purge = { scope: facts.scope, source: facts.source, ...(facts.by ? { by: facts.by } : {}), ...(facts.id !== undefined ? { id: facts.id } : {}), reach };
-    const line = { reqId: facts.requestId, key: facts.keyName ?? null, purge };
+    const line = { reqId: facts.requestId, keyName: facts.keyName ?? null, purge };
     if (reach === 'failed') {
       this.logger.error(line, 'Cache purge did not reach Redis: purged in this instance only');
       throw new PurgeNotSharedError(facts.source);
