@@ -23,7 +23,7 @@ describe('purge over HTTP (e2e, real Redis)', () => {
   let h: Harness;
   // The org fake serves these users live: a spec changes a user "upstream" by editing them.
   const org: OrgDirectoryFakeData = structuredClone(SANDBOX_DATA.orgDirectory);
-  const firstNameOf4 = org.users.find((u) => u.id === 4)!.firstName;
+  const firstNameOf4 = org.users.find((u) => u.id === 4)!.firstName as string;
 
   const del = (path: string, key = TEST_API_KEY) => request(h.url + path, { authorization: `Bearer ${key}` }, { method: 'DELETE' });
   const setFirstName = (id: number, firstName: string): void => {
