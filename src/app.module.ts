@@ -7,6 +7,7 @@ import { BatchController } from './api/batch.controller.js';
 import { BATCH_OPTIONS } from './api/batch.options.js';
 import { BATCH_DELAY, BatchService, realDelay } from './api/batch.service.js';
 import { ProfilesController } from './api/profiles.controller.js';
+import { PurgeController } from './api/purge.controller.js';
 import { ApiKeyAuthenticator } from './auth/api-key.authenticator.js';
 import { ApiKeyGuard } from './auth/api-key.guard.js';
 import { createKeyRateLimiter, KeyRateLimiter } from './auth/key-rate-limiter.js';
@@ -41,7 +42,7 @@ export class AppModule implements OnApplicationShutdown {
     return {
       module: AppModule,
       imports: [GatewayCoreModule.forRoot({ config, logger }), TerminusModule.forRoot({ logger: false })],
-      controllers: [BatchController, ProfilesController, ProblemsController, HealthController, MetricsController],
+      controllers: [BatchController, ProfilesController, PurgeController, ProblemsController, HealthController, MetricsController],
       providers: [
         {
           provide: ApiKeyAuthenticator,

@@ -3,6 +3,7 @@ import { type DynamicModule, Inject, Module, type OnApplicationShutdown } from '
 import type { Logger } from 'pino';
 
 import { ProfilesService } from './api/profiles.service.js';
+import { PurgeService } from './api/purge.service.js';
 import { createProfileCache, type ProfileCache } from './cache/profile-cache.js';
 import type { GatewayConfig } from './config/config.types.js';
 import { type CircuitState, GatewayMetrics } from './metrics/gateway-metrics.js';
@@ -77,8 +78,9 @@ export class GatewayCoreModule implements OnApplicationShutdown {
           },
         },
         ProfilesService,
+        PurgeService,
       ],
-      exports: [GATEWAY_CONFIG, LOGGER, GatewayMetrics, SOURCE_REGISTRY, PROFILE_CACHE, ProfilesService],
+      exports: [GATEWAY_CONFIG, LOGGER, GatewayMetrics, SOURCE_REGISTRY, PROFILE_CACHE, ProfilesService, PurgeService],
     };
   }
 

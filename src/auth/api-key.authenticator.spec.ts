@@ -129,3 +129,24 @@ describe('bearerKeyOf', () => {
     expect(bearerKeyOf('Bearer abc\u0000def')).toBeUndefined();
   });
 });
+
+describe('ApiKeyAuthenticator.authorize with actions', () => {
+  const authenticator = new ApiKeyAuthenticator({ disabled: false, apiKeys: [] });
+  const purger: ApiKeyConfig = { name: 'admin', keySha256: sha256('admin-key-0000000'), sources: ['crm'], actions: ['read', 'purge'] };
+  const purgeOnly: ApiKeyConfig = { ...purger, actions: ['purge'] };
+
+  it('should let a key purge only with purge among its actions and the source among its sources', () => {
+    expect(() => authenticator.authorize(purger, 'crm', 'purge')).not.toThrow();
+    expect(() => authenticator.authorize(DASHBOARD, 'crm', 'purge')).toThrow(ForbiddenError);
+    expect(() => authenticator.authorize(purger, 'analytics', 'purge')).toThrow(ForbiddenError);
+  });
+
+  it('should need read to read, which is the default action', () => {
+    expect(() => authenticator.authorize(purgeOnly, 'crm')).toThrow(ForbiddenError);
+    expect(() => authenticator.authorize(purger, 'crm')).not.toThrow();
+  });
+
+  it('should say which action the key lacks', () => {
+    expect(() => authenticator.authorize(DASHBOARD, 'crm', 'purge')).toThrow('This API key may not purge source crm');
+  });
+});

@@ -1,6 +1,6 @@
 import { hash, timingSafeEqual } from 'node:crypto';
 
-import type { ApiKeyConfig, GatewayConfig } from '../config/config.types.js';
+import type { ApiKeyAction, ApiKeyConfig, GatewayConfig } from '../config/config.types.js';
 import { ForbiddenError, UnauthorizedError } from '../profiles/profile.errors.js';
 
 /** `Bearer <token>`: the scheme is case-insensitive (RFC 9110 §11.1); the token is one run of visible characters. */
@@ -65,12 +65,13 @@ export class ApiKeyAuthenticator {
   }
 
   /**
-   * Checks that the key may read the source named in the URL. This runs before the source is resolved, so a key
+   * Checks that the key may read (or purge) the source named in the URL. This runs before the source is resolved, so a key
    * limited to some sources gets 403 for any other name, configured or not, and learns nothing about which
    * sources exist; a `*` key gets the service's 404 `SOURCE_NOT_FOUND` for an unknown name.
-   * @throws ForbiddenError when the key's `sources` list neither `*` nor this name
+   * @throws ForbiddenError when the key's `sources` list neither `*` nor this name, or its `actions` lack `action`
    */
-  authorize(key: ApiKeyConfig, source: string): void {
-    if (!key.sources.includes('*') && !key.sources.includes(source)) throw new ForbiddenError(source);
+  authorize(key: ApiKeyConfig, source: string, action: ApiKeyAction = 'read'): void {
+    if (!key.sources.includes('*') && !key.sources.includes(source)) throw new ForbiddenError(source, action);
+    if (!key.actions.includes(action)) throw new ForbiddenError(source, action);
   }
 }

@@ -2,7 +2,7 @@ import { type CanActivate, type ExecutionContext, Inject, Injectable, SetMetadat
 import { Reflector } from '@nestjs/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
-import type { ApiKeyConfig } from '../config/config.types.js';
+import type { ApiKeyAction, ApiKeyConfig } from '../config/config.types.js';
 import { GatewayMetrics } from '../metrics/gateway-metrics.js';
 import { RateLimitedError, UnauthorizedError } from '../profiles/profile.errors.js';
 import { ApiKeyAuthenticator, bearerKeyOf } from './api-key.authenticator.js';
@@ -39,6 +39,11 @@ const PER_LOOKUP_ACCESS = 'profile-gateway:per-lookup-access';
  */
 export const PerLookupAccess = (): MethodDecorator => SetMetadata(PER_LOOKUP_ACCESS, true);
 
+const REQUIRED_ACTION = 'profile-gateway:required-action';
+
+/** The action of the key's `actions` a route needs (contract §6); routes without it need `read`. */
+export const RequiresAction = (action: ApiKeyAction): MethodDecorator => SetMetadata(REQUIRED_ACTION, action);
+
 declare module 'fastify' {
   interface FastifyRequest {
     /** The authenticated caller key, on `PerLookupAccess` routes (undefined with `auth.disabled`). */
@@ -50,7 +55,8 @@ declare module 'fastify' {
  * Caller authentication on the profile route, in this order:
  * 1. 401 `UNAUTHORIZED`: no `Authorization: Bearer <key>`, or a key that is not configured;
  * 2. 429 `RATE_LIMITED`: the key's budget is spent (every authenticated request counts, whatever it asks for);
- * 3. 403 `FORBIDDEN`: the key's `sources` allow neither `*` nor the `:source` of the URL (configured or not);
+ * 3. 403 `FORBIDDEN`: the key's `sources` allow neither `*` nor the `:source` of the URL (configured or not), or its
+ *    `actions` lack the one the route needs (`RequiresAction`; `read` by default, `purge` on the purge routes);
  * then the service answers, e.g. 404 `SOURCE_NOT_FOUND` for an unknown name read with a `*` key.
  * Keys with a `rateLimit` get `RateLimit` and `RateLimit-Policy` on every answer of the route, errors included.
  * With `auth.disabled`, every request passes without a key and without a budget.
@@ -81,6 +87,7 @@ export class ApiKeyGuard implements CanActivate {
       throw error;
     }
     if (request.facts) request.facts.keyName = key.name;
+    const action = this.reflector.get<ApiKeyAction | undefined>(REQUIRED_ACTION, context.getHandler()) ?? 'read';
     if (this.reflector.get<boolean | undefined>(PER_LOOKUP_ACCESS, context.getHandler())) {
       request.apiKey = key;
       return true;
@@ -96,7 +103,7 @@ export class ApiKeyGuard implements CanActivate {
     }
 
     try {
-      this.authenticator.authorize(key, source);
+      this.authenticator.authorize(key, source, action);
     } catch (error) {
       this.metrics.recordAuthRejection('forbidden');
       throw error;

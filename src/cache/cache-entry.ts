@@ -31,6 +31,22 @@ export function encodeEntry(entry: StoredEntry): string {
 }
 
 /**
+ * What a purge leaves in an entry key instead of deleting it: the time of the purge. It reads as "nothing cached",
+ * and the entry write (`RedisTier.store`) refuses to replace it with the result of a fetch that started before it,
+ * so a fetch in flight during the purge cannot bring the purged data back. It lives only as long as such a fetch can.
+ */
+export const TOMBSTONE_PREFIX = '{"kind":"purged"';
+
+export function encodeTombstone(purgedAtMs: number): string {
+  return `${TOMBSTONE_PREFIX},"purgedAtMs":${Math.floor(purgedAtMs)}}`;
+}
+
+/** Whether a stored text is a purge tombstone (`encodeTombstone`). */
+export function isTombstone(text: string): boolean {
+  return text.startsWith(TOMBSTONE_PREFIX);
+}
+
+/**
  * Reads an entry written by `encodeEntry`; undefined for anything else (a corrupt value, or one written by
  * other software under our prefix), which the cache then treats as absent.
  */

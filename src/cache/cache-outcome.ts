@@ -9,7 +9,8 @@ export const CACHE_NAME = 'profile-gateway';
  * - `hit`: a fresh entry (`notFound`: a cached 404), `ttlSeconds` of freshness left;
  * - `stale`: a stale profile answered at once (with one background refresh unless `only-if-cached`);
  * - `fetched`: the upstream was called (`fwd=miss` or `fwd=request`) and its answer stored (`notFound`: a 404);
- *   `collapsed` when the lookup waited on another request's call;
+ *   `collapsed` when the lookup waited on another request's call; `notStored` when a purge during the call kept its
+ *   answer out of the cache (the answer then has no `stored`);
  * - `stale-if-error`: the upstream call failed and the stale copy stands in. `forwarded` is false when no call was
  *   made (open circuit, spent upstream budget, full queue); `upstreamStatus` when the upstream answered a status;
  * - `not-cached`: `only-if-cached` with nothing usable (an error answer);
@@ -18,7 +19,7 @@ export const CACHE_NAME = 'profile-gateway';
 export type CacheOutcome =
   | { readonly kind: 'hit'; readonly ttlSeconds: number; readonly notFound: boolean }
   | { readonly kind: 'stale'; readonly staleSeconds: number; readonly reason: StaleReason }
-  | { readonly kind: 'fetched'; readonly fwd: 'miss' | 'request'; readonly collapsed: boolean; readonly notFound: boolean }
+  | { readonly kind: 'fetched'; readonly fwd: 'miss' | 'request'; readonly collapsed: boolean; readonly notFound: boolean; readonly notStored?: true }
   | {
       readonly kind: 'stale-if-error';
       readonly staleSeconds: number;
@@ -76,7 +77,7 @@ export function cacheStatusOf(outcome: ServedOutcome): string {
     case 'stale':
       return `${CACHE_NAME}; hit; ttl=${negative(outcome.staleSeconds)}`;
     case 'fetched':
-      return withCollapsed(`${CACHE_NAME}; fwd=${outcome.fwd}; stored`, outcome.collapsed);
+      return withCollapsed(`${CACHE_NAME}; fwd=${outcome.fwd}${outcome.notStored ? '' : '; stored'}`, outcome.collapsed);
     case 'stale-if-error': {
       if (!outcome.forwarded) return `${CACHE_NAME}; hit; ttl=${negative(outcome.staleSeconds)}; detail=stale-if-error`;
       const status = outcome.upstreamStatus === undefined ? '' : `; fwd-status=${outcome.upstreamStatus}`;

@@ -2,7 +2,7 @@ import { ProfileNotFoundError, UpstreamTimeoutError } from '../profiles/profile.
 import type { StoredEntry } from './cache-entry.js';
 import { type CacheLookup, type CacheTracer, DEFAULT_BUDGET_MS } from './cache-types.js';
 import type { CacheClock } from './clock.js';
-import type { EntryStore } from './entry-store.js';
+import type { EntryStore, LookupKeys } from './entry-store.js';
 import { profileEtag } from './etag.js';
 import type { FleetLease, HeldLease, WaitEnd } from './fleet-lease.js';
 
@@ -20,6 +20,8 @@ export interface FlightResult {
   entry: StoredEntry;
   /** The entry was stored by another instance's call, which this one waited for. */
   collapsed: boolean;
+  /** False when the call was superseded (a purge, or a newer call) before it ended: its answer was not stored. */
+  stored: boolean;
 }
 
 export interface CoordinatedFetchOptions {
@@ -47,32 +49,32 @@ export function budgetOf(lookup: CacheLookup): number {
 export class CoordinatedFetch {
   constructor(private readonly options: CoordinatedFetchOptions) {}
 
-  async run(key: string, lookup: CacheLookup, flight: { readonly superseded: boolean }, coordination: Coordination, deadlineMs: number): Promise<FlightResult> {
+  async run(keys: LookupKeys, lookup: CacheLookup, flight: { readonly superseded: boolean }, coordination: Coordination, deadlineMs: number): Promise<FlightResult> {
     const { store, lease } = this.options;
     const shared = store.shared;
     const noLease = Promise.resolve(undefined);
-    if (!shared || coordination.mode === 'alone') return this.ownCall(key, lookup, flight, noLease, deadlineMs);
-    const leaseKey = store.leaseKeyOf(lookup.key);
+    const { key, leaseKey } = keys;
+    if (!shared || !keys.shared || coordination.mode === 'alone') return this.ownCall(keys, lookup, flight, noLease, deadlineMs);
     if (coordination.mode === 'announce') {
       const held = lease.claim(shared, leaseKey).then((claim) => (claim.kind === 'acquired' ? claim.lease : undefined));
-      return this.ownCall(key, lookup, flight, held, deadlineMs);
+      return this.ownCall(keys, lookup, flight, held, deadlineMs);
     }
     const readNewer = (): Promise<{ entry?: StoredEntry; failed: boolean }> => store.readShared(key, lookup.policy, coordination.afterMs);
     for (;;) {
       const claim = await lease.claim(shared, leaseKey);
-      if (claim.kind === 'failed') return this.ownCall(key, lookup, flight, noLease, deadlineMs);
+      if (claim.kind === 'failed') return this.ownCall(keys, lookup, flight, noLease, deadlineMs);
       if (claim.kind === 'acquired') {
         // The previous holder may have stored its entry and released between this request's read and the lease.
         const stored = await readNewer();
-        if (!stored.entry) return this.ownCall(key, lookup, flight, Promise.resolve(claim.lease), deadlineMs);
+        if (!stored.entry) return this.ownCall(keys, lookup, flight, Promise.resolve(claim.lease), deadlineMs);
         void store.track(claim.lease.release());
-        return { entry: stored.entry, collapsed: true };
+        return { entry: stored.entry, collapsed: true, stored: true };
       }
       const wait = (): Promise<WaitEnd> => lease.waitForHolder(shared, key, leaseKey, deadlineMs, readNewer);
       const end = await (this.options.tracer ? this.options.tracer.leaseWait(wait) : wait());
-      if (end.kind === 'entry') return { entry: end.entry, collapsed: true };
+      if (end.kind === 'entry') return { entry: end.entry, collapsed: true, stored: true };
       if (end.kind === 'deadline') throw new UpstreamTimeoutError(lookup.key.source, budgetOf(lookup));
-      if (end.kind !== 'free') return this.ownCall(key, lookup, flight, noLease, deadlineMs);
+      if (end.kind !== 'free') return this.ownCall(keys, lookup, flight, noLease, deadlineMs);
       // The lease ended without an entry: take it over (or wait on whoever took it first).
     }
   }
@@ -82,7 +84,7 @@ export class CoordinatedFetch {
    * releases `lease`, which may still be being taken: the call does not wait for it.
    */
   private async ownCall(
-    key: string,
+    keys: LookupKeys,
     lookup: CacheLookup,
     flight: { readonly superseded: boolean },
     lease: Promise<HeldLease | undefined>,
@@ -90,6 +92,8 @@ export class CoordinatedFetch {
   ): Promise<FlightResult> {
     const { store, clock } = this.options;
     let entry: StoredEntry;
+    // A purge tombstone written after this moment refuses the entry this call brings.
+    const startedAtMs = clock.now();
     try {
       const budgetMs = deadlineMs - clock.now();
       if (budgetMs <= 0) throw new UpstreamTimeoutError(lookup.key.source, budgetOf(lookup));
@@ -103,9 +107,10 @@ export class CoordinatedFetch {
       }
       entry = { kind: 'not-found', fetchedAtMs: clock.now() };
     }
-    const written = !flight.superseded && !this.options.isClosed() ? store.store(key, entry, lookup.policy) : Promise.resolve();
+    const storing = !flight.superseded && !this.options.isClosed();
+    const written = storing ? store.store(keys, entry, lookup.policy, startedAtMs) : Promise.resolve();
     // Released only once the entry is in Redis, so a waiter that sees the lease gone finds the entry.
     void store.track(Promise.all([lease, written]).then(([held]) => held?.release()));
-    return { entry, collapsed: false };
+    return { entry, collapsed: false, stored: storing };
   }
 }

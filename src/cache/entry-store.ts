@@ -1,9 +1,23 @@
 import type { CachePolicy } from '../config/config.types.js';
-import { decodeEntry, encodeEntry, type StoredEntry } from './cache-entry.js';
-import { profileCacheKey, type ProfileKeyParts, profileLeaseKey } from './cache-keys.js';
+import { decodeEntry, encodeEntry, encodeTombstone, isTombstone, type StoredEntry } from './cache-entry.js';
+import { profileCacheKey, type ProfileKeyParts, profileLeaseKey, sourceGenerationKey } from './cache-keys.js';
 import { entryLifetimeMs, redisTtlMs } from './freshness.js';
 import type { MemoryTier } from './memory-tier.js';
-import type { InvalidationMessage, SharedTier } from './shared-tier.js';
+import { type InvalidationMessage, isGenerationAnnouncement, type SharedTier } from './shared-tier.js';
+import { SourceGenerations } from './source-generations.js';
+
+/**
+ * The keys of one lookup in its source's current generation. `shared` is false when Redis is configured but the
+ * source's generation could not be read yet: Redis is then neither read nor written for the lookup.
+ */
+export interface LookupKeys {
+  readonly key: string;
+  readonly leaseKey: string;
+  readonly shared: boolean;
+}
+
+/** Where a purge took effect: `shared` in Redis (announced to the fleet), `memory-only` without Redis, `failed` Redis did not take it. */
+export type PurgeReach = 'shared' | 'memory-only' | 'failed';
 
 /** A read of both tiers; `sharedFailed` when Redis was asked and could not answer. */
 export interface TierRead {
@@ -27,32 +41,42 @@ export interface EntryStoreOptions {
 export class EntryStore {
   private readonly pending = new Set<Promise<void>>();
   private sharedTier: SharedTier | undefined;
+  private generations: SourceGenerations;
 
-  constructor(private readonly options: EntryStoreOptions) {}
+  constructor(private readonly options: EntryStoreOptions) {
+    this.generations = new SourceGenerations({ now: options.now });
+  }
 
   attachShared(shared: SharedTier): void {
     this.sharedTier = shared;
+    this.generations = new SourceGenerations({
+      now: this.options.now,
+      read: (source) => shared.readGeneration(sourceGenerationKey(this.options.keyPrefix, source)),
+    });
   }
 
   get shared(): SharedTier | undefined {
     return this.sharedTier;
   }
 
-  /** The Redis (and memory tier) key of a lookup. */
-  keyOf(parts: ProfileKeyParts): string {
-    return profileCacheKey(this.options.keyPrefix, parts);
+  /**
+   * The entry and lease keys of a lookup in its source's current generation (read from Redis at most once a second per
+   * source, see `SourceGenerations`).
+   */
+  async keysOf(parts: ProfileKeyParts): Promise<LookupKeys> {
+    const known = this.generations.current(parts.source);
+    const generation = typeof known === 'number' || known === undefined ? known : await known;
+    const { keyPrefix } = this.options;
+    const g = generation ?? 0;
+    return { key: profileCacheKey(keyPrefix, parts, g), leaseKey: profileLeaseKey(keyPrefix, parts, g), shared: this.sharedTier !== undefined && generation !== undefined };
   }
 
-  /** The key of the lease that lets one instance of the fleet call the upstream for a lookup. */
-  leaseKeyOf(parts: ProfileKeyParts): string {
-    return profileLeaseKey(this.options.keyPrefix, parts);
-  }
-
-  /** The entry for a key: memory tier first, then Redis (copied into memory). */
-  async read(key: string, policy: CachePolicy): Promise<TierRead> {
-    const inMemory = this.options.memory.get(key);
+  /** The entry for a lookup: memory tier first, then Redis (copied into memory). */
+  async read(keys: LookupKeys, policy: CachePolicy): Promise<TierRead> {
+    const inMemory = this.options.memory.get(keys.key);
     if (inMemory || !this.sharedTier) return { entry: inMemory, sharedFailed: false };
-    const read = await this.readShared(key, policy, Number.NEGATIVE_INFINITY);
+    if (!keys.shared) return { entry: undefined, sharedFailed: true };
+    const read = await this.readShared(keys.key, policy, Number.NEGATIVE_INFINITY);
     return { entry: read.entry, sharedFailed: read.failed };
   }
 
@@ -76,15 +100,55 @@ export class EntryStore {
    * Keeps the entry in memory at once and writes it to Redis in the background: the answer never waits on Redis,
    * and requests of this process find the entry in memory meanwhile. Resolves when the write is done.
    */
-  store(key: string, entry: StoredEntry, policy: CachePolicy): Promise<void> {
+  store(keys: LookupKeys, entry: StoredEntry, policy: CachePolicy, startedAtMs: number): Promise<void> {
+    const { key } = keys;
     this.remember(key, entry, policy);
-    if (!this.sharedTier) return Promise.resolve();
-    return this.track(this.sharedTier.store(key, encodeEntry(entry), redisTtlMs(entry, policy), entry.fetchedAtMs).then(() => undefined));
+    if (!this.sharedTier || !keys.shared) return Promise.resolve();
+    const written = this.sharedTier.store(key, encodeEntry(entry), redisTtlMs(entry, policy), entry.fetchedAtMs, startedAtMs);
+    return this.track(
+      written.then((result) => {
+        // A purge on another instance came after this fetch started: its answer must not stay here either.
+        if (result === 'refused') this.options.memory.dropOlderThan(key, entry.fetchedAtMs + 1);
+      }),
+    );
   }
 
-  /** Another instance stored a newer entry: drops this instance's older memory copy. */
+  /**
+   * Purges one entry (a profile or a cached 404) of the current generation: drops the memory copy and, with Redis,
+   * leaves a tombstone for `tombstoneTtlMs` in its key and announces it. Resolves once Redis took it.
+   */
+  async purgeEntry(keys: LookupKeys, tombstoneTtlMs: number): Promise<PurgeReach> {
+    this.options.memory.delete(keys.key);
+    if (!this.sharedTier) return 'memory-only';
+    if (!keys.shared) return 'failed';
+    const now = this.options.now();
+    const taken = await this.sharedTier.purge(keys.key, encodeTombstone(now), tombstoneTtlMs, now);
+    // Again: a read of Redis answered before the tombstone landed may have copied the old entry here meanwhile.
+    this.options.memory.delete(keys.key);
+    return taken ? 'shared' : 'failed';
+  }
+
+  /** Purges a whole source: raises its generation (in Redis, announced; without Redis in this instance). */
+  async purgeSource(source: string): Promise<PurgeReach> {
+    if (!this.sharedTier) {
+      this.generations.bumpLocal(source);
+      return 'memory-only';
+    }
+    const generation = await this.sharedTier.bumpGeneration(sourceGenerationKey(this.options.keyPrefix, source), source);
+    if (generation === undefined) return 'failed';
+    this.generations.learn(source, generation);
+    return 'shared';
+  }
+
+  /**
+   * An announcement of another instance: a newer entry (drops this instance's older memory copy), a purged entry
+   * (drops the memory copy, whatever its age: a fetch in flight during the purge may have written it) or a source's
+   * new generation.
+   */
   onInvalidation(message: InvalidationMessage): void {
-    this.options.memory.dropOlderThan(message.key, message.fetchedAtMs);
+    if (isGenerationAnnouncement(message)) this.generations.learn(message.source, message.generation);
+    else if (message.purged) this.options.memory.delete(message.key);
+    else this.options.memory.dropOlderThan(message.key, message.fetchedAtMs);
   }
 
   /** Counts a background Redis step (which never rejects) for `whenIdle`. */
@@ -102,7 +166,7 @@ export class EntryStore {
 
   /** A stored text as an entry that is still of use; undefined when absent, unreadable or expired. */
   private decode(key: string, text: string | undefined, policy: CachePolicy): StoredEntry | undefined {
-    if (text === undefined) return undefined;
+    if (text === undefined || isTombstone(text)) return undefined;
     const entry = decodeEntry(text);
     if (!entry) {
       this.options.logger?.warn({ key }, 'Ignoring an unreadable cache entry');

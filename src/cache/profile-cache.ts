@@ -1,16 +1,17 @@
 import { NotCachedError, UpstreamError, UpstreamTimeoutError } from '../profiles/profile.errors.js';
 import type { StoredEntry, StoredProfile } from './cache-entry.js';
+import { sourceKeyPrefix } from './cache-keys.js';
 import type { CacheOutcome, ServedOutcome } from './cache-outcome.js';
 import { type CacheAnswer, CachedNotFoundError, type CacheHealth, type CacheLookup, type ProfileCacheKey, type ProfileCacheOptions } from './cache-types.js';
 import { type CacheClock, raceDeadline, systemClock } from './clock.js';
 import { connectRedisTier } from './connect-redis-tier.js';
 import { budgetOf, CoordinatedFetch, type Coordination, type FlightResult } from './coordinated-fetch.js';
-import { EntryStore } from './entry-store.js';
+import { EntryStore, type LookupKeys, type PurgeReach } from './entry-store.js';
 import { FleetLease } from './fleet-lease.js';
 import { ageSeconds, maxAgeSeconds, stalenessSeconds } from './freshness.js';
 import { decideFreshness } from './freshness-decision.js';
 import { MemoryTier } from './memory-tier.js';
-import type { InvalidationMessage, RedisOperation, SharedTier } from './shared-tier.js';
+import { type InvalidationMessage, isGenerationAnnouncement, type RedisOperation, type SharedTier } from './shared-tier.js';
 import { type Flight, SingleFlight } from './single-flight.js';
 
 export type { CachedProfile } from './cache-entry.js';
@@ -29,6 +30,7 @@ export type {
 } from './cache-types.js';
 export { CachedNotFoundError, DEFAULT_BUDGET_MS } from './cache-types.js';
 export type { CacheClock } from './clock.js';
+export type { PurgeReach } from './entry-store.js';
 export type { CacheDirectives } from './freshness-decision.js';
 export type { RedisOperation, SharedTier } from './shared-tier.js';
 
@@ -56,13 +58,15 @@ export class ProfileCache {
   private readonly lease: FleetLease;
   private readonly flights = new SingleFlight<FlightResult>();
   private readonly calls: CoordinatedFetch;
+  private readonly keyPrefix: string;
   private closed = false;
 
   constructor(private readonly options: ProfileCacheOptions) {
     this.clock = options.clock ?? systemClock;
     const now = (): number => this.clock.now();
+    this.keyPrefix = options.redis?.keyPrefix ?? 'pgw';
     this.store = new EntryStore({
-      keyPrefix: options.redis?.keyPrefix ?? 'pgw',
+      keyPrefix: this.keyPrefix,
       memory: new MemoryTier(options.memory.maxItems, now),
       memoryTtlMs: options.memory.ttlMs,
       now,
@@ -83,9 +87,9 @@ export class ProfileCache {
     this.store.attachShared(redis);
   }
 
-  /** The Redis key of a lookup (also the memory tier's key). */
-  keyOf(key: ProfileCacheKey): string {
-    return this.store.keyOf(key);
+  /** The Redis key of a lookup in its source's current generation (also the memory tier's key). */
+  async keyOf(key: ProfileCacheKey): Promise<string> {
+    return (await this.store.keysOf(key)).key;
   }
 
   /**
@@ -96,9 +100,10 @@ export class ProfileCache {
    */
   async get(lookup: CacheLookup): Promise<CacheAnswer> {
     const deadlineMs = this.clock.now() + budgetOf(lookup);
-    const key = this.store.keyOf(lookup.key);
+    const keys = await this.store.keysOf(lookup.key);
+    const { key } = keys;
     const { noCache = false } = lookup.directives;
-    const read = noCache ? { entry: undefined, sharedFailed: false } : await this.store.read(key, lookup.policy);
+    const read = noCache ? { entry: undefined, sharedFailed: false } : await this.store.read(keys, lookup.policy);
     // An entry stored by this process while Redis was being read (the call finished in between).
     const entry = read.entry ?? (noCache || this.flights.current(key) ? undefined : this.store.fromMemory(key));
     const now = this.clock.now();
@@ -109,7 +114,7 @@ export class ProfileCache {
       case 'hit':
         return this.serve(lookup, entry!, { kind: 'hit', ttlSeconds: decision.ttlSeconds, notFound: entry!.kind === 'not-found' }, now);
       case 'stale':
-        if (decision.revalidate) this.refreshInBackground(key, lookup, coordination);
+        if (decision.revalidate) this.refreshInBackground(keys, lookup, coordination);
         return this.serve(lookup, entry!, { kind: 'stale', staleSeconds: decision.staleSeconds, reason: decision.reason }, now);
       case 'not-cached':
         this.observe(lookup, { kind: 'not-cached' });
@@ -117,7 +122,7 @@ export class ProfileCache {
       case 'fetch': {
         // A `no-cache` request always starts its own call: one that started before it may hold data from before a change.
         const joined = noCache ? undefined : this.flights.current(key);
-        const flight = joined ?? this.startFlight(key, lookup, coordination, deadlineMs);
+        const flight = joined ?? this.startFlight(keys, lookup, coordination, deadlineMs);
         const stale = entry?.kind === 'profile' ? entry : undefined;
         return this.forward({ lookup, flight, collapsed: joined !== undefined, ...decision, stale, deadlineMs });
       }
@@ -144,9 +149,38 @@ export class ProfileCache {
     await this.store.shared?.close();
   }
 
-  /** Another instance stored a newer entry: drops the older memory copy and wakes the waits on that key. */
+  /**
+   * Purges one entry, a profile or a cached 404 (contract §8): drops it here, stops this process's call in flight for it
+   * from storing its answer, and with Redis writes a purge tombstone that lives `tombstoneTtlMs` (longer than any fetch
+   * started before the purge can run) and announces the purge to every instance.
+   */
+  async purge(key: ProfileCacheKey, tombstoneTtlMs: number): Promise<PurgeReach> {
+    const keys = await this.store.keysOf(key);
+    this.flights.supersede(keys.key);
+    const reach = await this.store.purgeEntry(keys, tombstoneTtlMs);
+    // Once more after the Redis write: a call may have started meanwhile from what Redis held before the tombstone.
+    this.flights.supersede(keys.key);
+    return reach;
+  }
+
+  /** Purges every entry of a source in O(1): a new generation of its keys, in Redis and announced (contract §8). */
+  async purgeSource(source: string): Promise<PurgeReach> {
+    const reach = await this.store.purgeSource(source);
+    this.flights.supersedeWhere((key) => key.startsWith(sourceKeyPrefix(this.keyPrefix, source)));
+    return reach;
+  }
+
+  /**
+   * An announcement of another instance: a newer entry (drops the older memory copy and wakes the waits on that key),
+   * a purged entry (also stops this process's call in flight for it from storing), or a source's new generation.
+   */
   onInvalidation(message: InvalidationMessage): void {
     this.store.onInvalidation(message);
+    if (isGenerationAnnouncement(message)) {
+      this.flights.supersedeWhere((key) => key.startsWith(sourceKeyPrefix(this.keyPrefix, message.source)));
+      return;
+    }
+    if (message.purged) this.flights.supersede(message.key);
     this.lease.wake(message.key);
   }
 
@@ -166,17 +200,19 @@ export class ProfileCache {
       throw error;
     }
     const collapsed = f.collapsed || result.collapsed;
-    return this.serve(f.lookup, result.entry, { kind: 'fetched', fwd: f.fwd, collapsed, notFound: result.entry.kind === 'not-found' }, this.clock.now());
+    const notFound = result.entry.kind === 'not-found';
+    const outcome = result.stored ? { kind: 'fetched' as const, fwd: f.fwd, collapsed, notFound } : { kind: 'fetched' as const, fwd: f.fwd, collapsed, notFound, notStored: true as const };
+    return this.serve(f.lookup, result.entry, outcome, this.clock.now());
   }
 
-  private startFlight(key: string, lookup: CacheLookup, coordination: Coordination, deadlineMs: number): Flight<FlightResult> {
-    return this.flights.start(key, (flight) => this.calls.run(key, lookup, flight, coordination, deadlineMs));
+  private startFlight(keys: LookupKeys, lookup: CacheLookup, coordination: Coordination, deadlineMs: number): Flight<FlightResult> {
+    return this.flights.start(keys.key, (flight) => this.calls.run(keys, lookup, flight, coordination, deadlineMs));
   }
 
   /** One refresh per key with a budget of its own; its failures are logged, never thrown. */
-  private refreshInBackground(key: string, lookup: CacheLookup, coordination: Coordination): void {
-    if (this.flights.current(key)) return;
-    this.startFlight(key, lookup, coordination, this.clock.now() + budgetOf(lookup)).promise.catch((error: unknown) => {
+  private refreshInBackground(keys: LookupKeys, lookup: CacheLookup, coordination: Coordination): void {
+    if (this.flights.current(keys.key)) return;
+    this.startFlight(keys, lookup, coordination, this.clock.now() + budgetOf(lookup)).promise.catch((error: unknown) => {
       this.options.logger?.warn({ err: error, source: lookup.key.source, id: lookup.key.id }, 'Background refresh of a cached profile failed');
     });
   }

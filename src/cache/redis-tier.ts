@@ -1,10 +1,11 @@
 import type { Cluster, Redis } from 'ioredis';
 import secureJson from 'secure-json-parse';
 
+import { TOMBSTONE_PREFIX } from './cache-entry.js';
 import { quitRedis } from './redis-connection.js';
-import type { InvalidationMessage, LeaseAttempt, LeaseExtension, RedisOperation, SharedRead, SharedTier } from './shared-tier.js';
+import type { InvalidationMessage, LeaseAttempt, LeaseExtension, RedisOperation, SharedRead, SharedTier, StoreResult } from './shared-tier.js';
 
-export type { InvalidationMessage, LeaseAttempt, LeaseExtension, RedisOperation, SharedRead, SharedTier } from './shared-tier.js';
+export type { InvalidationMessage, LeaseAttempt, LeaseExtension, RedisOperation, SharedRead, SharedTier, StoreResult } from './shared-tier.js';
 
 export interface RedisTierLogger {
   warn(obj: object, msg: string): void;
@@ -33,11 +34,11 @@ export function parseInvalidation(text: string): InvalidationMessage | undefined
     return undefined;
   }
   if (typeof value !== 'object' || value === null) return undefined;
-  const { key, fetchedAtMs, instanceId } = value as Record<string, unknown>;
-  if (typeof key !== 'string' || typeof instanceId !== 'string' || typeof fetchedAtMs !== 'number' || !Number.isFinite(fetchedAtMs)) {
-    return undefined;
-  }
-  return { key, fetchedAtMs, instanceId };
+  const { key, fetchedAtMs, instanceId, purged, source, generation } = value as Record<string, unknown>;
+  if (typeof instanceId !== 'string') return undefined;
+  if (typeof source === 'string' && typeof generation === 'number' && Number.isSafeInteger(generation)) return { source, generation, instanceId };
+  if (typeof key !== 'string' || typeof fetchedAtMs !== 'number' || !Number.isFinite(fetchedAtMs)) return undefined;
+  return purged === true ? { key, fetchedAtMs, instanceId, purged: true } : { key, fetchedAtMs, instanceId };
 }
 
 /** Compare-and-delete: only the holder's token releases a lease. */
@@ -45,6 +46,20 @@ const RELEASE_LEASE_SCRIPT = "if redis.call('get', KEYS[1]) == ARGV[1] then retu
 
 /** Compare-and-extend: only the holder's token extends a lease. */
 const EXTEND_LEASE_SCRIPT = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) end return 0";
+
+/**
+ * The entry write: `SET key text PX ttl`, unless the key holds a purge tombstone written at or after the fetch started
+ * (ARGV[3]). One key, so it runs on any Redis Cluster node. Only the first bytes are read (GETRANGE) unless they are a
+ * tombstone's, so checking costs nothing for the large entries.
+ */
+const STORE_ENTRY_SCRIPT = `
+local head = redis.call('getrange', KEYS[1], 0, string.len(ARGV[4]) - 1)
+if head == ARGV[4] then
+  local purgedAt = tonumber(string.match(redis.call('get', KEYS[1]), '"purgedAtMs":(%d+)'))
+  if purgedAt and purgedAt >= tonumber(ARGV[3]) then return 0 end
+end
+redis.call('set', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return 1`;
 
 /** How long a failed command keeps `isReady()` false when no command has succeeded since. */
 export const FAILURE_MEMORY_MS = 10_000;
@@ -148,23 +163,71 @@ export class RedisTier implements SharedTier {
     }
   }
 
-  /** Stores `text` for `ttlMs` and announces it; false when Redis could not take it. */
-  async store(key: string, text: string, ttlMs: number, fetchedAtMs: number): Promise<boolean> {
-    if (!this.commandReady('set')) return false;
+  /** Stores `text` for `ttlMs` and announces it, unless a newer purge tombstone holds the key. */
+  async store(key: string, text: string, ttlMs: number, fetchedAtMs: number, startedAtMs: number): Promise<StoreResult> {
+    if (!this.commandReady('set')) return 'failed';
     try {
-      await this.options.command.set(key, text, 'PX', ttlMs);
+      const written = await this.options.command.eval(STORE_ENTRY_SCRIPT, 1, key, text, Math.max(1, Math.ceil(ttlMs)), Math.floor(startedAtMs), TOMBSTONE_PREFIX);
       this.succeeded();
+      if (written !== 1) return 'refused';
     } catch (error) {
       this.failed('set', error);
+      return 'failed';
+    }
+    await this.announce({ key, fetchedAtMs, instanceId: this.options.instanceId });
+    return 'stored';
+  }
+
+  /** Writes the tombstone over the entry (a cached 404 too) and announces the purge. */
+  async purge(key: string, tombstone: string, ttlMs: number, purgedAtMs: number): Promise<boolean> {
+    if (!this.commandReady('purge')) return false;
+    try {
+      await this.options.command.set(key, tombstone, 'PX', Math.max(1, Math.ceil(ttlMs)));
+      this.succeeded();
+    } catch (error) {
+      this.failed('purge', error);
       return false;
     }
-    const message: InvalidationMessage = { key, fetchedAtMs, instanceId: this.options.instanceId };
+    await this.announce({ key, fetchedAtMs: purgedAtMs, instanceId: this.options.instanceId, purged: true });
+    return true;
+  }
+
+  async readGeneration(generationKey: string): Promise<number | undefined> {
+    if (!this.commandReady('generation')) return undefined;
+    try {
+      const text = await this.options.command.get(generationKey);
+      this.succeeded();
+      if (text === null) return 0;
+      const generation = /^\d{1,15}$/.test(text) ? Number(text) : undefined;
+      if (generation === undefined) this.warn('generation-value', { key: generationKey }, 'Ignoring a source generation that is not an integer');
+      return generation;
+    } catch (error) {
+      this.failed('generation', error);
+      return undefined;
+    }
+  }
+
+  async bumpGeneration(generationKey: string, source: string): Promise<number | undefined> {
+    if (!this.commandReady('generation')) return undefined;
+    let generation: number;
+    try {
+      generation = await this.options.command.incr(generationKey);
+      this.succeeded();
+    } catch (error) {
+      this.failed('generation', error);
+      return undefined;
+    }
+    await this.announce({ source, generation, instanceId: this.options.instanceId });
+    return generation;
+  }
+
+  /** Publishes on the invalidation channel; a failure is reported, never thrown (readers re-check within a second). */
+  private async announce(message: InvalidationMessage): Promise<void> {
     try {
       await this.options.command.publish(this.options.channel, JSON.stringify(message));
     } catch (error) {
       this.failed('publish', error);
     }
-    return true;
   }
 
   async close(): Promise<void> {

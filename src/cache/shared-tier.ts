@@ -1,8 +1,9 @@
 /**
  * Redis operations the cache reports to its observer when they fail or are skipped while Redis is down
- * (`lease`: taking, checking or releasing the lease of a cross-instance upstream call).
+ * (`lease`: taking, checking or releasing the lease of a cross-instance upstream call; `purge`: writing a purge
+ * tombstone; `generation`: reading or raising a source's purge generation).
  */
-export type RedisOperation = 'get' | 'set' | 'publish' | 'subscribe' | 'lease';
+export type RedisOperation = 'get' | 'set' | 'publish' | 'subscribe' | 'lease' | 'purge' | 'generation';
 
 /** A read of the shared tier: `ok: false` when Redis could not answer (down, timed out, not connected). */
 export type SharedRead = { ok: true; text: string | undefined } | { ok: false };
@@ -23,8 +24,17 @@ export interface SharedTier {
   /** Connected, and the last command did not fail (a Cluster stays connected while one node is down). */
   isReady(): boolean;
   read(key: string): Promise<SharedRead>;
-  /** Stores `text` for `ttlMs` and announces it to the other instances; false when Redis could not take it. */
-  store(key: string, text: string, ttlMs: number, fetchedAtMs: number): Promise<boolean>;
+  /**
+   * Stores `text` for `ttlMs` and announces it to the other instances, unless the key holds a purge tombstone written at
+   * or after `startedAtMs` (the fetch began before that purge): `refused` then. `failed` when Redis could not take it.
+   */
+  store(key: string, text: string, ttlMs: number, fetchedAtMs: number, startedAtMs: number): Promise<StoreResult>;
+  /** Replaces the key's value with `tombstone` for `ttlMs` and announces the purge; false when Redis could not take it. */
+  purge(key: string, tombstone: string, ttlMs: number, purgedAtMs: number): Promise<boolean>;
+  /** The purge generation kept in `generationKey` (0 when absent); undefined when Redis could not answer. */
+  readGeneration(generationKey: string): Promise<number | undefined>;
+  /** Raises the generation of `source` (`INCR generationKey`) and announces it; the new one, undefined when Redis failed. */
+  bumpGeneration(generationKey: string, source: string): Promise<number | undefined>;
   /** `SET leaseKey token NX PX ttlMs`. */
   acquireLease(leaseKey: string, token: string, ttlMs: number): Promise<LeaseAttempt>;
   /** `PEXPIRE leaseKey ttlMs` if `token` still holds the lease (the holder's heartbeat). */
@@ -36,10 +46,30 @@ export interface SharedTier {
   close(): Promise<void>;
 }
 
-/** What an instance announces after storing an entry. */
-export interface InvalidationMessage {
+/** `refused`: a purge tombstone newer than the fetch holds the key. */
+export type StoreResult = 'stored' | 'refused' | 'failed';
+
+/**
+ * What an instance announces after storing an entry, or after purging one (`purged`, `fetchedAtMs` is then the time
+ * of the purge): the others drop their memory copy and stop storing the calls they have in flight for that key.
+ */
+export interface EntryAnnouncement {
   key: string;
   fetchedAtMs: number;
   instanceId: string;
+  purged?: true;
+}
+
+/** What an instance announces after a source purge: the source's new generation. */
+export interface GenerationAnnouncement {
+  source: string;
+  generation: number;
+  instanceId: string;
+}
+
+export type InvalidationMessage = EntryAnnouncement | GenerationAnnouncement;
+
+export function isGenerationAnnouncement(message: InvalidationMessage): message is GenerationAnnouncement {
+  return 'generation' in message;
 }
 

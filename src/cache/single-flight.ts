@@ -17,6 +17,22 @@ export class SingleFlight<T> {
     return this.flights.get(key);
   }
 
+  /**
+   * Supersedes the key's current call and forgets it (a purge): it still settles for those already waiting on it, its
+   * result is not stored, and the next request starts a call of its own.
+   */
+  supersede(key: string): void {
+    const flight = this.flights.get(key);
+    if (!flight) return;
+    flight.superseded = true;
+    this.flights.delete(key);
+  }
+
+  /** `supersede` for every current call whose key `matches`. */
+  supersedeWhere(matches: (key: string) => boolean): void {
+    for (const key of [...this.flights.keys()]) if (matches(key)) this.supersede(key);
+  }
+
   /** Starts `run` as the key's current call; it is forgotten once it settles (unless superseded before). */
   start(key: string, run: (flight: { readonly superseded: boolean }) => Promise<T>): Flight<T> {
     const previous = this.flights.get(key);

@@ -64,6 +64,7 @@ export class GatewayMetrics {
   private readonly batchLookups: Histogram;
   private readonly authRejections: Counter<'reason'>;
   private readonly tracingSpansDropped: Counter<'reason'>;
+  private readonly purges: Counter<'source' | 'scope'>;
   private readonly circuitStates = new Map<string, CircuitState>();
   private circuitReader: (() => Iterable<[string, CircuitState]>) | undefined;
 
@@ -137,6 +138,12 @@ export class GatewayMetrics {
       buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000],
       registers,
     });
+    this.purges = new Counter({
+      name: 'gateway_cache_purges_total',
+      help: 'Cache purges by source and scope (entry: one profile or cached 404; source: every entry of the source)',
+      labelNames: ['source', 'scope'],
+      registers,
+    });
     this.authRejections = new Counter({
       name: 'gateway_auth_rejections_total',
       help: 'Requests refused by caller authentication: missing or invalid key (401), source not allowed for the key (403)',
@@ -195,6 +202,11 @@ export class GatewayMetrics {
   /** The number of lookups of an accepted batch. */
   recordBatchSize(lookups: number): void {
     this.batchLookups.observe(lookups);
+  }
+
+  /** One purge that took effect (contract §8). */
+  recordPurge(source: string, scope: 'entry' | 'source'): void {
+    this.purges.inc({ source: this.sourceLabel(source), scope });
   }
 
   recordRateLimited(keyName: string): void {

@@ -82,8 +82,8 @@ export class UnauthorizedError extends DomainError {
 
 export class ForbiddenError extends DomainError {
   readonly code = 'FORBIDDEN';
-  constructor(source: string) {
-    super(`This API key may not read source ${source}`, source);
+  constructor(source: string, action: 'read' | 'purge' = 'read') {
+    super(`This API key may not ${action} source ${source}`, source);
   }
 }
 

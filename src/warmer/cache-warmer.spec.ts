@@ -200,3 +200,34 @@ describe('rateLimitResumeAt', () => {
     expect(rateLimitResumeAt(3_600, 0, 0, now, max) - now).toBe(max);
   });
 });
+
+describe('warmIds with --by and --purge-first', () => {
+  it('should look the ids up by externalId and purge each one before its refill', async () => {
+    const order: string[] = [];
+    const profiles = profilesWith((request) => {
+      order.push(`get ${request.id} ${String(request.by)}`);
+      return Promise.resolve(refreshedAnswer);
+    });
+    const purger = {
+      purgeEntry: jest.fn((request: { id: string; by: unknown }) => {
+        order.push(`purge ${request.id} ${String(request.by)}`);
+        return Promise.resolve('shared');
+      }),
+    };
+
+    const { tally } = await warmIds(['a', 'b'], { source: 'crm', profiles, by: 'externalId', purger, concurrency: 1, onlyMissing: false, clock: new VirtualClock() });
+
+    expect(order).toEqual(['purge a externalId', 'get a externalId', 'purge b externalId', 'get b externalId']);
+    expect(tally.refreshed).toBe(2);
+  });
+
+  it('should count an id whose purge fails as failed and not refill it', async () => {
+    const profiles = profilesWith(() => Promise.resolve(refreshedAnswer));
+    const purger = { purgeEntry: () => Promise.reject(new Error('Redis did not take the purge')) };
+
+    const { tally } = await warmIds(['a'], { source: 'crm', profiles, purger, concurrency: 1, onlyMissing: false, clock: new VirtualClock() });
+
+    expect(profiles.getProfile).not.toHaveBeenCalled();
+    expect(tally.failures).toHaveLength(1);
+  });
+});

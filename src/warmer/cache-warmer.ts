@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 
 import type { ProfileRequest } from '../api/profiles.service.js';
+import type { EntryPurgeRequest } from '../api/purge.service.js';
 import type { CacheAnswer, CacheDirectives } from '../cache/profile-cache.js';
 import { DomainError, ProfileNotFoundError, UpstreamRateLimitedError } from '../profiles/profile.errors.js';
+import type { LookupBy } from '../profiles/profile-source.port.js';
 import type { IdOutcome } from './warm-summary.js';
 import { WarmTally } from './warm-summary.js';
 import { type AttemptResult, type Clock, PauseGate, type PoolRun, runPool, systemClock } from './worker-pool.js';
@@ -12,9 +14,18 @@ export interface ProfileReader {
   getProfile(request: ProfileRequest): Promise<CacheAnswer>;
 }
 
+/** The part of `PurgeService` the warmer uses (`--purge-first`). */
+export interface EntryPurger {
+  purgeEntry(request: EntryPurgeRequest): Promise<unknown>;
+}
+
 export interface CacheWarmerOptions {
   source: string;
   profiles: ProfileReader;
+  /** What the ids are (default `id`: upstream ids). */
+  by?: LookupBy;
+  /** Purges each id's entry before refilling it (`--purge-first`). */
+  purger?: EntryPurger;
   /** Ids refreshed at once (already capped at the source's `maxConcurrency`). */
   concurrency: number;
   /** Skip ids whose cached copy is fresh. */
@@ -95,11 +106,14 @@ export async function warmIds(ids: readonly string[], options: CacheWarmerOption
     const request = (directives: CacheDirectives): ProfileRequest => ({
       source: options.source,
       id,
-      by: 'id',
+      by: options.by ?? 'id',
       directives,
       requestId: `warm-${randomUUID()}`,
     });
     try {
+      if (options.purger && pausesSoFar === 0) {
+        await options.purger.purgeEntry({ source: options.source, id, by: options.by ?? 'id', keyName: undefined, requestId: `warm-${randomUUID()}` });
+      }
       if (options.onlyMissing && (await isFresh(options.profiles, request({ onlyIfCached: true })))) return settle(id, { kind: 'skipped' });
       await options.profiles.getProfile(request({ noCache: true }));
       return settle(id, { kind: 'refreshed' });

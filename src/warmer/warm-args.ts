@@ -1,5 +1,7 @@
 import { parseArgs } from 'node:util';
 
+import type { LookupBy } from '../profiles/profile-source.port.js';
+
 /** A command line the warmer cannot run: printed with the usage, exit code 1. */
 export class UsageError extends Error {
   constructor(message: string) {
@@ -22,6 +24,10 @@ export interface WarmArgs {
   onlyMissing: boolean;
   /** One JSON object on stdout instead of the text summary. */
   json: boolean;
+  /** What the listed ids are: upstream ids (default) or the customer's identifiers (`--by externalId`). */
+  by: LookupBy;
+  /** Purge each id's entry before refilling it. */
+  purgeFirst: boolean;
 }
 
 export type WarmCommandLine = { help: true } | ({ help: false } & WarmArgs);
@@ -36,6 +42,9 @@ Options:
   --ids <file|->       one id per line; - reads stdin; blank lines and # comments are skipped (required)
   --concurrency <n>    ids refreshed at once (default ${DEFAULT_CONCURRENCY}), never more than the source's maxConcurrency
   --only-missing       skip ids whose cached copy is still fresh
+  --by <id|externalId> what the listed ids are: upstream ids (default) or the customer's identifiers
+  --purge-first        purge each id's entry (profile or cached 404) before refilling it, so an id whose refill
+                       fails keeps no old copy; not with --only-missing
   --json               print one JSON object with the results on stdout
   -h, --help           show this help
 
@@ -57,6 +66,8 @@ export function parseWarmArgs(args: readonly string[]): WarmCommandLine {
         ids: { type: 'string' },
         concurrency: { type: 'string' },
         'only-missing': { type: 'boolean', default: false },
+        by: { type: 'string' },
+        'purge-first': { type: 'boolean', default: false },
         json: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -74,6 +85,10 @@ export function parseWarmArgs(args: readonly string[]): WarmCommandLine {
   const ids = values.ids;
   if (typeof source !== 'string' || source.length === 0) throw new UsageError('--source <name> is required');
   if (typeof ids !== 'string' || ids.length === 0) throw new UsageError('--ids <file|-> is required');
+  const by = values.by ?? 'id';
+  if (by !== 'id' && by !== 'externalId') throw new UsageError(`--by must be id or externalId (got ${JSON.stringify(by)})`);
+  const purgeFirst = values['purge-first'] === true;
+  if (purgeFirst && values['only-missing'] === true) throw new UsageError('--purge-first and --only-missing exclude each other');
   return {
     help: false,
     source,
@@ -81,6 +96,8 @@ export function parseWarmArgs(args: readonly string[]): WarmCommandLine {
     concurrency: parseConcurrency(values.concurrency),
     onlyMissing: values['only-missing'] === true,
     json: values.json === true,
+    by,
+    purgeFirst,
   };
 }
 

@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import type { Logger } from 'pino';
 
 import { ProfilesService } from '../api/profiles.service.js';
+import { PurgeService } from '../api/purge.service.js';
 import type { ProfileCache } from '../cache/profile-cache.js';
 import { ConfigError, loadConfig } from '../config/config.loader.js';
 import type { GatewayConfig } from '../config/config.types.js';
@@ -135,6 +136,8 @@ async function warmSource(warm: WarmArgs, config: GatewayConfig, io: CommandIo):
           profiles: context.get(ProfilesService),
           concurrency,
           onlyMissing: warm.onlyMissing,
+          by: warm.by,
+          ...(warm.purgeFirst ? { purger: context.get(PurgeService) } : {}),
           ...(runtime.rateLimitedUntil ? { rateLimitedUntil: runtime.rateLimitedUntil } : {}),
           ...(io.signal ? { signal: io.signal } : {}),
           graceMs,

@@ -200,11 +200,11 @@ sources:
       expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
     });
 
-    it.each(['DELETE', 'PUT', 'POST', 'PATCH', 'OPTIONS'])('should answer %s on the profile route with 405 and Allow, before auth', async (method) => {
+    it.each(['PUT', 'POST', 'PATCH', 'OPTIONS'])('should answer %s on the profile route with 405 and Allow, before auth', async (method) => {
       const res = await call(`/profiles/analytics/${USER}`, {}, method);
 
       expect(res.status).toBe(405);
-      expect(res.headers.get('allow')).toBe('GET, HEAD');
+      expect(res.headers.get('allow')).toBe('DELETE, GET, HEAD');
       expect(res.body).toMatchObject({ code: 'METHOD_NOT_ALLOWED', status: 405, type: '/problems/method-not-allowed' });
       expect(res.body.requestId).toBe(res.headers.get('x-request-id'));
       expect(upstreamCalls()).toBe(0);
@@ -219,10 +219,16 @@ sources:
       expect(problems.headers.get('allow')).toBe('GET, HEAD');
     });
 
+    it('should answer GET on the source purge route with 405 and Allow: DELETE', async () => {
+      const res = await call('/profiles/analytics', auth, 'GET');
+
+      expect(res.status).toBe(405);
+      expect(res.headers.get('allow')).toBe('DELETE');
+    });
+
     it.each([
       ['GET', '/nowhere'],
       ['DELETE', '/nowhere'],
-      ['GET', '/profiles/analytics'],
       ['GET', `/profiles/analytics/${USER}/extra`],
     ])('should answer %s %s (no route) with 404 NOT_FOUND', async (method, path) => {
       const res = await call(path, auth, method);

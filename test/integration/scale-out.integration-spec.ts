@@ -7,6 +7,7 @@ import { Cluster } from 'ioredis';
 import { type FakeUpstream, startFakeUpstream } from '../../sandbox/fake-upstream.js';
 import { usertourFake,type UsertourFakeData, type UsertourFakeUser } from '../../sandbox/kinds/usertour/usertour.fake.js';
 import { USERTOUR_SANDBOX_TOKEN } from '../../sandbox/kinds/usertour/usertour.sandbox.js';
+import { profileCacheKey } from '../../src/cache/cache-keys.js';
 import { type GatewayProcess, startGatewayProcess } from '../support/gateway-process.js';
 import { type RedisClusterProcess, startRedisCluster } from '../support/redis-cluster.mjs';
 import { freePort } from '../support/redis-server.mjs';
@@ -251,7 +252,7 @@ describe('two gateway processes on a Redis Cluster', () => {
         await sleep(2_200);
         await cluster.startNode(1);
         await cluster.waitForState('ok');
-        const key = `${keyPrefix}:profile:v2:crm:id:after_restart`;
+        const key = profileCacheKey(keyPrefix, { source: 'crm', by: 'id', id: 'after_restart' });
         f.data.users.push(userOf('after_restart'));
         await waitUntil(
           async () => {

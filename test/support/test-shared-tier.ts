@@ -1,4 +1,5 @@
-import type { InvalidationMessage, LeaseAttempt, LeaseExtension, SharedRead, SharedTier } from '../../src/cache/shared-tier.js';
+import { isTombstone } from '../../src/cache/cache-entry.js';
+import type { InvalidationMessage, LeaseAttempt, LeaseExtension, SharedRead, SharedTier, StoreResult } from '../../src/cache/shared-tier.js';
 
 interface Value {
   text: string;
@@ -8,7 +9,8 @@ interface Value {
 /**
  * One Redis as several gateway instances see it, in memory, for specs of the cache logic: values with a TTL,
  * `SET NX PX` leases, compare-and-delete release, and announcements delivered to every other instance (as
- * Redis pub/sub does, after the current turn). `down` makes every command fail like an unreachable Redis. Expiry
+ * Redis pub/sub does, after the current turn), purge tombstones that refuse older writes as the entry-write script
+ * does, and generation counters. `down` makes every command fail like an unreachable Redis. Expiry
  * follows `now` (a virtual clock's, in specs that use one).
  */
 export class InMemoryRedis {
@@ -84,11 +86,35 @@ export class InMemorySharedTier implements SharedTier {
     return Promise.resolve({ ok: true, text: this.redis.get(key) });
   }
 
-  store(key: string, text: string, ttlMs: number, fetchedAtMs: number): Promise<boolean> {
-    if (this.redis.down) return Promise.resolve(false);
+  store(key: string, text: string, ttlMs: number, fetchedAtMs: number, startedAtMs: number): Promise<StoreResult> {
+    if (this.redis.down) return Promise.resolve('failed');
+    const current = this.redis.get(key);
+    if (current !== undefined && isTombstone(current) && (JSON.parse(current) as { purgedAtMs: number }).purgedAtMs >= startedAtMs) {
+      return Promise.resolve('refused');
+    }
     this.redis.set(key, text, ttlMs);
     this.redis.publish({ key, fetchedAtMs, instanceId: this.instanceId });
+    return Promise.resolve('stored');
+  }
+
+  purge(key: string, tombstone: string, ttlMs: number, purgedAtMs: number): Promise<boolean> {
+    if (this.redis.down) return Promise.resolve(false);
+    this.redis.set(key, tombstone, ttlMs);
+    this.redis.publish({ key, fetchedAtMs: purgedAtMs, instanceId: this.instanceId, purged: true });
     return Promise.resolve(true);
+  }
+
+  readGeneration(generationKey: string): Promise<number | undefined> {
+    if (this.redis.down) return Promise.resolve(undefined);
+    return Promise.resolve(Number(this.redis.get(generationKey) ?? '0'));
+  }
+
+  bumpGeneration(generationKey: string, source: string): Promise<number | undefined> {
+    if (this.redis.down) return Promise.resolve(undefined);
+    const generation = Number(this.redis.get(generationKey) ?? '0') + 1;
+    this.redis.set(generationKey, String(generation), Number.MAX_SAFE_INTEGER);
+    this.redis.publish({ source, generation, instanceId: this.instanceId });
+    return Promise.resolve(generation);
   }
 
   acquireLease(leaseKey: string, token: string, ttlMs: number): Promise<LeaseAttempt> {
