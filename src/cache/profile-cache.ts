@@ -19,6 +19,7 @@ import {
   stalenessSeconds,
   withinStaleIfError,
 } from './freshness.js';
+import { redisBreakerFor } from './redis-breaker.js';
 import { createRedisClient, planRedisClient } from './redis-connection.js';
 import { type InvalidationMessage, type RedisOperation, RedisTier, type SharedTier } from './redis-tier.js';
 
@@ -585,6 +586,7 @@ export function createProfileCache(options: ProfileCacheOptions): ProfileCache {
     ...(options.logger ? { logger: options.logger } : {}),
     onError: (op) => options.observer?.onRedisError(op),
     onInvalidation: (message) => cache.onInvalidation(message),
+    breaker: redisBreakerFor(options.redis, options.logger ? { logger: options.logger } : {}),
   });
   cache.attachRedis(tier);
   return cache;
