@@ -12,6 +12,7 @@ import { ProblemFilter } from './common/problem.filter.js';
 import type { GatewayConfig } from './config/config.types.js';
 import { HealthController, READINESS_INPUTS } from './health/health.controller.js';
 import type { ReadinessInputs } from './health/readiness.js';
+import { repeatedWarnings } from './logging/repeated-warnings.js';
 import { type CircuitState, GatewayMetrics } from './metrics/gateway-metrics.js';
 import { MetricsController } from './metrics/metrics.controller.js';
 import { recordUpstreamAttempt } from './metrics/request-context.js';
@@ -63,7 +64,7 @@ export class AppModule implements OnApplicationShutdown {
               httpService,
               observer: metrics.upstreamObserver({ onAttempt: (_source, status) => recordUpstreamAttempt(status) }),
               onInvalidOptionalTimestamp: (source, field, value) =>
-                logger.warn({ source, field, value: typeof value === 'string' ? value.slice(0, 64) : typeof value }, 'unparseable optional timestamp mapped to null'),
+                repeatedWarnings(logger).warn('unparseable optional timestamp mapped to null', { source, code: field }, { field, value: typeof value === 'string' ? value.slice(0, 64) : typeof value }),
             });
             metrics.readCircuitsFrom(() => circuitStatesOf(registry));
             return registry;

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 
 import type { CachePolicy, RedisConfig } from '../config/config.types.js';
+import { repeatedWarnings, warningCodeOf } from '../logging/repeated-warnings.js';
 import { NotCachedError, ProfileNotFoundError, UpstreamError } from '../profiles/profile.errors.js';
 import type { FetchedProfile, LookupBy } from '../profiles/profile-source.port.js';
 import { type CachedProfile, decodeEntry, encodeEntry, type StoredEntry, type StoredProfile } from './cache-entry.js';
@@ -486,7 +487,7 @@ export class ProfileCache {
   private refreshInBackground(key: string, lookup: CacheLookup, coordination: Coordination): void {
     if (this.inFlight.has(key)) return;
     this.startFlight(key, lookup, coordination).promise.catch((error: unknown) => {
-      this.options.logger?.warn({ err: error, source: lookup.key.source, id: lookup.key.id }, 'Background refresh of a cached profile failed');
+      if (this.options.logger) repeatedWarnings(this.options.logger).warn('Background refresh of a cached profile failed', { source: lookup.key.source, code: warningCodeOf(error) }, { err: error, id: lookup.key.id });
     });
   }
 
