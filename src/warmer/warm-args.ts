@@ -22,6 +22,8 @@ export interface WarmArgs {
   onlyMissing: boolean;
   /** One JSON object on stdout instead of the text summary. */
   json: boolean;
+  /** Warm through this running gateway's HTTP API (`warm-through-gateway.ts`) instead of in-process. */
+  gateway?: string;
 }
 
 export type WarmCommandLine = { help: true } | ({ help: false } & WarmArgs);
@@ -30,6 +32,8 @@ export const WARM_USAGE = `Usage: profile-gateway warm --source <name> --ids <fi
 
 Refreshes profiles of one source from its upstream into the shared cache, as Cache-Control: no-cache would.
 Reads the gateway configuration from GATEWAY_CONFIG (default config/gateway.yaml).
+With --gateway <url>, sends Cache-Control: no-cache lookups to that running gateway instead (any deployment,
+memory-only included; no configuration file, no Redis): the caller key from GATEWAY_API_KEY, its rate limit honoured.
 
 Options:
   --source <name>      configured source to warm (required)
@@ -37,6 +41,7 @@ Options:
   --concurrency <n>    ids refreshed at once (default ${DEFAULT_CONCURRENCY}), never more than the source's maxConcurrency
   --only-missing       skip ids whose cached copy is still fresh
   --json               print one JSON object with the results on stdout
+  --gateway <url>      warm through the HTTP API of the gateway at this http(s) URL
   -h, --help           show this help
 
 Exit codes: 0 every id refreshed, skipped or not found upstream; 1 usage or configuration error;
@@ -58,6 +63,7 @@ export function parseWarmArgs(args: readonly string[]): WarmCommandLine {
         concurrency: { type: 'string' },
         'only-missing': { type: 'boolean', default: false },
         json: { type: 'boolean', default: false },
+        gateway: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
       strict: true,
@@ -81,7 +87,20 @@ export function parseWarmArgs(args: readonly string[]): WarmCommandLine {
     concurrency: parseConcurrency(values.concurrency),
     onlyMissing: values['only-missing'] === true,
     json: values.json === true,
+    ...(values.gateway !== undefined && { gateway: parseGatewayUrl(values.gateway) }),
   };
+}
+
+function parseGatewayUrl(value: string | boolean): string {
+  const text = String(value).trim();
+  let url: URL | undefined;
+  try {
+    url = new URL(text);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) throw new UsageError(`--gateway must be an http(s) URL (got ${JSON.stringify(text)})`);
+  return text.replace(/\/+$/, '');
 }
 
 function parseConcurrency(value: string | boolean | undefined): number {

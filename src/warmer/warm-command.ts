@@ -13,6 +13,7 @@ import { IdInputError, type IdList, readIdList } from './id-list.js';
 import { parseWarmArgs, UsageError, WARM_USAGE, type WarmArgs } from './warm-args.js';
 import { createProgress, type ProgressStream } from './warm-progress.js';
 import { EXIT_INTERRUPTED, EXIT_OK, EXIT_TERMINATED, EXIT_USAGE, exitCodeOf, formatDuration, formatSummary, summaryJson, WarmTally } from './warm-summary.js';
+import { warmThroughGateway } from './warm-through-gateway.js';
 import { type Clock, systemClock } from './worker-pool.js';
 
 /** The process around the command, injectable for tests. */
@@ -57,6 +58,8 @@ export async function runWarmCommand(args: readonly string[], io: CommandIo): Pr
     io.stderr.write(`warm: ${error.message}\n\n${WARM_USAGE}`);
     return EXIT_USAGE;
   }
+
+  if (warm.gateway !== undefined) return warmThroughGateway({ ...warm, gateway: warm.gateway }, io);
 
   let config: GatewayConfig;
   try {
