@@ -3,12 +3,15 @@ import 'reflect-metadata';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import pinoPretty from 'pino-pretty';
+
 import { startGateway } from '../src/bootstrap.js';
 import { loadConfig } from '../src/config/config.loader.js';
 import { ConfigError } from '../src/config/config-error.js';
 import { createLogger } from '../src/logger.js';
 import { validateKindOptions } from '../src/sources/source-registry.js';
-import { startSandboxUpstreams } from './sandbox-upstreams.js';
+import { SANDBOX_TOKENS } from './sample-data.js';
+import { type SandboxUpstreams, startSandboxUpstreams } from './sandbox-upstreams.js';
 
 /** Sample lookups printed as ready-to-paste curl lines. */
 const SAMPLES: Array<[string, string]> = [
@@ -25,10 +28,57 @@ const SAMPLES: Array<[string, string]> = [
   ['an invalid id (400 problem)', '/profiles/product-analytics/not-a-number'],
 ];
 
+const USER = '/profiles/crm-usertour/usr_123456789';
+
+/** What the demo prints once it listens: sample calls, cache behaviour, the warmer, the sandbox upstreams. */
+function banner(url: string, upstreams: SandboxUpstreams['upstreams']): string {
+  const samples = SAMPLES.map(([what, p]) => `  # ${what}\n  curl -si '${url}${p}'`);
+  const tokens: Record<keyof SandboxUpstreams['upstreams'], string> = {
+    vemetric: SANDBOX_TOKENS.vemetric,
+    scalepadAmm: SANDBOX_TOKENS.scalepadAmm,
+    usertour: SANDBOX_TOKENS.usertour,
+    usertourStaging: SANDBOX_TOKENS.usertourStaging,
+    orgDirectory: SANDBOX_TOKENS.orgDirectory,
+  };
+  const sandboxLines = Object.entries(upstreams).map(([name, upstream]) => `  ${name.padEnd(16)} ${upstream.url}  token ${tokens[name as keyof typeof tokens]}`);
+  return [
+    '',
+    `profile-gateway demo on ${url} (sandbox upstreams, in-process cache, caller auth disabled)`,
+    '',
+    ...samples,
+    '',
+    '  # the same call twice: the second is a cache hit (Cache-Status: profile-gateway; hit; ttl=...)',
+    `  curl -si '${url}${USER}' | grep -i '^cache-status'`,
+    `  curl -si '${url}${USER}' | grep -i '^cache-status'`,
+    '  # revalidation with the ETag of the first answer: 304 Not Modified, no body',
+    `  etag=$(curl -si '${url}${USER}' | tr -d '\\r' | awk 'tolower($1) == "etag:" { print $2 }')`,
+    `  curl -si -H "If-None-Match: $etag" '${url}${USER}'`,
+    '  # no-cache refreshes from the upstream',
+    `  curl -si -H 'Cache-Control: no-cache' '${url}${USER}'`,
+    `  curl -s ${url}/health/ready; curl -s ${url}/metrics | head`,
+    `  # OpenAPI: ${url}/docs in a browser, ${url}/docs-json as JSON`,
+    '',
+    '  # warm ids into this gateway\'s cache through its API (another terminal, from this checkout; builds dist/ first)',
+    `  npm run build && printf 'usr_123456789\\nteam/alpha \\303\\274\\n' | npm run warm -- --gateway ${url} --source crm-usertour --ids -`,
+    '',
+    'Sandbox upstreams (fakes of each vendor API; the tokens they accept are not secrets):',
+    ...sandboxLines,
+    '',
+    'Ctrl-C stops it. LOG_FORMAT=json for JSON log lines, HOST=0.0.0.0 to listen on every interface.',
+    '',
+  ].join('\n');
+}
+
 async function main(): Promise<void> {
   const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
   const sandbox = await startSandboxUpstreams();
-  const env = { ...process.env, ...sandbox.env, GATEWAY_CONFIG: process.env.GATEWAY_CONFIG ?? path.join(root, 'config', 'demo.yaml') };
+  // Caller auth is off in the demo: it listens on the loopback interface only, unless HOST says otherwise.
+  const env = {
+    ...process.env,
+    ...sandbox.env,
+    HOST: process.env.HOST ?? '127.0.0.1',
+    GATEWAY_CONFIG: process.env.GATEWAY_CONFIG ?? path.join(root, 'config', 'demo.yaml'),
+  };
   let config;
   try {
     config = loadConfig({ env, validateKindOptions });
@@ -40,24 +90,14 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const logger = createLogger(config.log.level);
+  // One readable line per log record for a person at a terminal; LOG_FORMAT=json keeps the production JSON lines.
+  const destination =
+    process.env.LOG_FORMAT === 'json'
+      ? undefined
+      : pinoPretty({ sync: true, colorize: process.stdout.isTTY === true, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname,service,context', singleLine: true });
+  const logger = createLogger(config.log.level, destination);
   const { app, url } = await startGateway(config, logger);
-  const lines = SAMPLES.map(([what, p]) => `  # ${what}\n  curl -si '${url}${p}'`);
-  process.stdout.write(
-    [
-      '',
-      `profile-gateway demo on ${url} (sandbox upstreams, in-process cache, caller auth disabled)`,
-      '',
-      ...lines,
-      '',
-      '  # the second call is a cache hit (see Cache-Status and Age); no-cache refreshes; If-None-Match answers 304',
-      `  curl -si -H 'Cache-Control: no-cache' '${url}/profiles/crm-usertour/usr_123456789'`,
-      `  curl -s ${url}/health/ready; curl -s ${url}/metrics | head; open ${url}/docs`,
-      '',
-      'Ctrl-C stops it.',
-      '',
-    ].join('\n'),
-  );
+  process.stdout.write(banner(url, sandbox.upstreams));
   const stop = (): void => {
     void app
       .close()
