@@ -1,6 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 
@@ -11,6 +10,7 @@ import { type FakeHandler, type FakeRequest, type FakeResponse, type FakeUpstrea
 import { orgDirectoryFake } from '../../sandbox/fakes/org-directory.fake.js';
 import { vemetricFake } from '../../sandbox/fakes/vemetric.fake.js';
 import { SANDBOX_DATA, SANDBOX_TOKENS } from '../../sandbox/sample-data.js';
+import { tempDir } from '../../test/support/temp-dirs.js';
 import { createProfileCache, type ProfileCache } from '../cache/profile-cache.js';
 import { loadConfig } from '../config/config.loader.js';
 import { ProfileNotFoundError } from '../profiles/profile.errors.js';
@@ -33,7 +33,7 @@ function uniquePrefix(): string {
 }
 
 function tempFile(name: string, text: string): string {
-  const file = path.join(mkdtempSync(path.join(tmpdir(), 'pgw-warm-')), name);
+  const file = path.join(tempDir('pgw-warm-'), name);
   writeFileSync(file, text);
   return file;
 }

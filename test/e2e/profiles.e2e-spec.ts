@@ -1,7 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import http from 'node:http';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 import { orgDirectoryFake } from '../../sandbox/fakes/org-directory.fake.js';
@@ -10,6 +9,7 @@ import { usertourFake } from '../../sandbox/fakes/usertour.fake.js';
 import { vemetricFake } from '../../sandbox/fakes/vemetric.fake.js';
 import { SANDBOX_AMM_CLIENT_ID, SANDBOX_DATA, SANDBOX_TOKENS } from '../../sandbox/sample-data.js';
 import { type Harness, startHarness, TEST_API_KEY } from '../support/gateway-harness.js';
+import { tempDir } from '../support/temp-dirs.js';
 
 const usertourData = {
   ...SANDBOX_DATA.usertour,
@@ -458,7 +458,7 @@ describe('GET /profiles/:source/:id (e2e, real sockets)', () => {
 
 describe('node dist/main.js with an invalid configuration', () => {
   it('should exit with code 1 and print one line per problem naming its path', () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'pgw-config-'));
+    const dir = tempDir('pgw-config-');
     const file = path.join(dir, 'gateway.yaml');
     writeFileSync(
       file,

@@ -1,7 +1,6 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import net from 'node:net';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 import { type FakeUpstream, startFakeUpstream } from '../../sandbox/fake-upstream.js';
@@ -9,6 +8,7 @@ import { vemetricFake } from '../../sandbox/fakes/vemetric.fake.js';
 import { SANDBOX_DATA, SANDBOX_TOKENS } from '../../sandbox/sample-data.js';
 import { GATEWAY_MAIN } from '../support/gateway-process.js';
 import { freePort } from '../support/redis-server.mjs';
+import { tempDir } from '../support/temp-dirs.js';
 
 /** Gateways started, `PARALLEL` at a time. */
 const RUNS = 12;
@@ -90,7 +90,7 @@ describe('SIGTERM right after start, during requests (e2e)', () => {
   beforeAll(async () => {
     fake = await startFakeUpstream(vemetricFake(SANDBOX_DATA.vemetric));
     fake.setLatency(200);
-    dir = mkdtempSync(path.join(tmpdir(), 'pgw-sigterm-'));
+    dir = tempDir('pgw-sigterm-');
     writeFileSync(
       path.join(dir, 'gateway.yaml'),
       `
@@ -106,7 +106,6 @@ sources:
   });
 
   afterAll(async () => {
-    if (dir) rmSync(dir, { recursive: true, force: true });
     await fake?.close();
   });
 
