@@ -22,6 +22,7 @@ RUN npx tsc -p tsconfig.build.json
 # ---- runtime: production dependencies and dist/ only ----
 FROM node:${NODE_VERSION}-slim AS runtime
 ENV NODE_ENV=production \
+    NODE_OPTIONS="--max-old-space-size=192 --max-semi-space-size=8" \
     PORT=3000 \
     GATEWAY_CONFIG=/app/config/gateway.yaml
 WORKDIR /app
