@@ -1,14 +1,36 @@
 # syntax=docker/dockerfile:1
 # profile-gateway: build with the TypeScript toolchain, run with production dependencies only, as a non-root user.
 #
-#   docker build -t profile-gateway .
-#   docker run -p 3000:3000 -v "$PWD/config/gateway.yaml:/app/config/gateway.yaml:ro" -e VEMETRIC_API_KEY=... profile-gateway
+# The gateway (the default target, `runtime`): production dependencies and dist/ (compiled from src/ alone), plus the
+# example configuration for reference. No tests, fixtures, fake upstreams or sandbox code.
 #
-# The same image runs the sandbox upstreams: `node dist/sandbox/sandbox-upstreams.js` (see docker-compose.yml).
+#   docker build -t profile-gateway .
+#   cp config/gateway.example.yaml config/gateway.yaml      # then set the sources' baseUrls
+#   docker network create pgw
+#   docker run -d --name pgw-redis --network pgw redis:7-alpine
+#   docker run --rm -p 3000:3000 --network pgw \
+#     -v "$PWD/config/gateway.yaml:/app/config/gateway.yaml:ro" \
+#     -e REDIS_URL=redis://pgw-redis:6379/0 \
+#     -e DASHBOARD_API_KEY=... -e CACHE_WARMER_KEY_SHA256=... \
+#     -e VEMETRIC_API_KEY=... -e AMM_API_TOKEN=... -e USERTOUR_API_KEY=... -e ORG_DIRECTORY_TOKEN=... \
+#     profile-gateway
+#
+# Inside the container 127.0.0.1 is the container itself: REDIS_URL names the Redis container (or your Redis host).
+# The six other variables are the ones the example configuration reads; start fails, naming each, when one is unset.
+#
+# The sandbox upstreams (fake vendor APIs with sample users, a demo feature) have their own target, used by
+# docker-compose.yml:
+#
+#   docker build --target sandbox -t profile-gateway-sandbox .
+#   docker run --rm -p 4100-4105:4100-4105 profile-gateway-sandbox
+#
+# One port per sandbox source, in alphabetical order of the kinds under sandbox/kinds/ (6 sources today). With
+# `--base <yaml> --write-config <file>` it also writes the gateway configuration that reads them (docker-compose.yml).
 
+# Node 24 LTS, the supported runtime (22 works too; package.json engines: >=22).
 ARG NODE_VERSION=24
 
-# ---- build: every dependency, then tsc -> dist/ ----
+# ---- build: every dependency, then tsc -> dist/ (src/ only, tsconfig.build.json) ----
 FROM node:${NODE_VERSION}-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
@@ -19,7 +41,31 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 RUN npx tsc -p tsconfig.build.json
 
-# ---- runtime: production dependencies and dist/ only ----
+# ---- build-sandbox: tsc -> dist-sandbox/ (tsconfig.sandbox.json); only the fake upstreams are kept ----
+FROM build AS build-sandbox
+COPY tsconfig.sandbox.json ./
+COPY sandbox ./sandbox
+# The demo (demo.js) runs the gateway in-process and is for `npm run demo` on a workstation; the image runs the fake
+# upstreams alone, which use Node's built-in modules only (a lint rule keeps it so).
+RUN npx tsc -p tsconfig.sandbox.json && rm dist-sandbox/sandbox/demo.js dist-sandbox/sandbox/demo.js.map
+
+# ---- sandbox: the fake upstreams on SANDBOX_PORT, SANDBOX_PORT+1, … (default 4100), no dependencies ----
+FROM node:${NODE_VERSION}-slim AS sandbox
+ENV NODE_ENV=production \
+    SANDBOX_PORT=4100 \
+    SANDBOX_HOST=0.0.0.0
+WORKDIR /app
+# package.json only for `"type": "module"`: the compiled files are ES modules.
+COPY package.json ./
+COPY --from=build-sandbox /app/dist-sandbox/sandbox ./dist-sandbox/sandbox
+# Where docker-compose's volume receives the generated gateway configuration (a new volume takes this owner).
+RUN mkdir /generated && chown node:node /generated
+USER node
+EXPOSE 4100 4101 4102 4103 4104 4105
+STOPSIGNAL SIGTERM
+CMD ["node", "dist-sandbox/sandbox/sandbox-upstreams.js"]
+
+# ---- runtime (default target): production dependencies and dist/ only ----
 FROM node:${NODE_VERSION}-slim AS runtime
 ENV NODE_ENV=production \
     NODE_OPTIONS="--max-old-space-size=192 --max-semi-space-size=8" \

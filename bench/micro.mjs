@@ -18,7 +18,7 @@ import { profileEtag } from '../dist/cache/etag.js';
 import { createLogger } from '../dist/logger.js';
 import { GatewayMetrics } from '../dist/metrics/gateway-metrics.js';
 import { mapUsertourUser } from '../dist/sources/usertour/usertour.mapper.js';
-import { usertourFake } from '../dist-sandbox/sandbox/fakes/usertour.fake.js';
+import { usertourFake } from '../dist-sandbox/sandbox/kinds/usertour/usertour.fake.js';
 import { BENCH_USERTOUR_TOKEN, benchUser } from './lib.mjs';
 
 if (typeof globalThis.gc !== 'function') {
@@ -145,8 +145,8 @@ measure('new Date().toISOString() (pino isoTime)', () => new Date().toISOString(
 measure('randomUUID(): request id when the caller sends none', () => randomUUID().length);
 measure('profileCacheKey()', () => profileCacheKey('pgw', { source: 'crm-usertour', by: 'id', id: 'bench-hot' }).length);
 const lru = new LRUCache({ max: 10_000 });
-for (let i = 0; i < 10_000; i++) lru.set(`pgw:profile:v1:crm-usertour:id:hot-${i}`, { entry, expiresAtMs: Date.now() + 30_000 });
-const keys = Array.from({ length: 10_000 }, (_, i) => `pgw:profile:v1:crm-usertour:id:hot-${i}`);
+for (let i = 0; i < 10_000; i++) lru.set(`pgw:profile:v2:crm-usertour:id:hot-${i}`, { entry, expiresAtMs: Date.now() + 30_000 });
+const keys = Array.from({ length: 10_000 }, (_, i) => `pgw:profile:v2:crm-usertour:id:hot-${i}`);
 measure('LRU get (10,000 items)', (i) => lru.get(keys[i % 10_000]) !== undefined);
 
 // The Redis-hit path decodes the stored text; the miss path computes the ETag and encodes the entry.
@@ -164,11 +164,11 @@ measure("crypto.hash('sha256', key, 'buffer'): the one-shot form of the same dig
 const metrics = new GatewayMetrics({ sourceNames: ['crm-usertour'], defaultMetrics: false });
 const observer = metrics.cacheObserver();
 measure('metrics: recordProfileRequest() (labelled counter + histogram)', () => {
-  metrics.recordProfileRequest({ source: 'crm-usertour', keyName: 'bench-caller', status: 200, cacheStatus: 'profile-gateway; hit; ttl=3599', durationMs: 0.4 });
+  metrics.recordProfileRequest({ source: 'crm-usertour', keyName: 'bench-caller', status: 200, cacheOutcome: { kind: 'hit', ttlSeconds: 3599, notFound: false }, durationMs: 0.4 });
   return true;
 });
 measure('metrics: cache observer onOutcome(hit)', () => {
-  observer.onOutcome('crm-usertour', 'hit', false);
+  observer.onOutcome('crm-usertour', { kind: 'hit', ttlSeconds: 3599, notFound: false });
   return true;
 });
 

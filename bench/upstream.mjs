@@ -2,7 +2,7 @@
 // profile (the faithful fake renders it, so auth, routing and the body shape are the real kind's).
 // Controlled over the IPC channel: { cmd: 'latency', ms } | { cmd: 'count', id?, prefix? } | { cmd: 'clear' }.
 import { startFakeUpstream } from '../dist-sandbox/sandbox/fake-upstream.js';
-import { usertourFake } from '../dist-sandbox/sandbox/fakes/usertour.fake.js';
+import { usertourFake } from '../dist-sandbox/sandbox/kinds/usertour/usertour.fake.js';
 import { BENCH_USERTOUR_TOKEN, benchUser } from './lib.mjs';
 
 const handler = (request) => {

@@ -1,58 +1,97 @@
+import { readFileSync, writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
 
 import { type FakeUpstream, startFakeUpstream } from './fake-upstream.js';
-import { orgDirectoryFake } from './fakes/org-directory.fake.js';
-import { scalepadAmmFake } from './fakes/scalepad-amm.fake.js';
-import { usertourFake } from './fakes/usertour.fake.js';
-import { vemetricFake } from './fakes/vemetric.fake.js';
-import { SANDBOX_AMM_CLIENT_ID, SANDBOX_DATA, SANDBOX_TOKENS } from './sample-data.js';
+import type { SandboxSample } from './sandbox-kind.js';
+import { loadSandboxKinds } from './sandbox-kinds.js';
+
+/** One started sandbox upstream and the configuration entry of the source that reads it. */
+export interface StartedSandboxSource {
+  kind: string;
+  name: string;
+  upstream: FakeUpstream;
+  /** The keys under `sources.<name>` of a gateway configuration. */
+  entry: Record<string, unknown>;
+}
 
 export interface SandboxUpstreams {
-  upstreams: Record<'vemetric' | 'scalepadAmm' | 'usertour' | 'usertourStaging' | 'orgDirectory', FakeUpstream>;
-  /** Environment variables the demo configuration (`config/demo.yaml`) reads. */
-  env: Record<string, string>;
+  /** Every sandbox source, in alphabetical order of its kind. */
+  sources: StartedSandboxSource[];
+  /** Started upstreams by source name. */
+  upstreams: Record<string, FakeUpstream>;
+  /** Sample lookups of every kind. */
+  samples: SandboxSample[];
   close(): Promise<void>;
 }
 
-/**
- * Starts the sandbox upstreams (the same fakes the tests use) with the sample users.
- * `basePort` 0 picks free ports; otherwise they listen on basePort .. basePort+4.
- */
-export async function startSandboxUpstreams(basePort = 0, host = '127.0.0.1'): Promise<SandboxUpstreams> {
-  const port = (offset: number): number => (basePort === 0 ? 0 : basePort + offset);
-  const upstreams = {
-    vemetric: await startFakeUpstream(vemetricFake(SANDBOX_DATA.vemetric), port(0), host),
-    scalepadAmm: await startFakeUpstream(scalepadAmmFake(SANDBOX_DATA.scalepadAmm), port(1), host),
-    usertour: await startFakeUpstream(usertourFake(SANDBOX_DATA.usertour), port(2), host),
-    usertourStaging: await startFakeUpstream(usertourFake(SANDBOX_DATA.usertourStaging), port(3), host),
-    orgDirectory: await startFakeUpstream(orgDirectoryFake(SANDBOX_DATA.orgDirectory), port(4), host),
-  };
-  const env = {
-    VEMETRIC_URL: upstreams.vemetric.url,
-    VEMETRIC_API_KEY: SANDBOX_TOKENS.vemetric,
-    AMM_URL: upstreams.scalepadAmm.url,
-    AMM_API_TOKEN: SANDBOX_TOKENS.scalepadAmm,
-    AMM_CLIENT_ID: SANDBOX_AMM_CLIENT_ID,
-    USERTOUR_URL: upstreams.usertour.url,
-    USERTOUR_API_KEY: SANDBOX_TOKENS.usertour,
-    USERTOUR_STAGING_URL: upstreams.usertourStaging.url,
-    USERTOUR_STAGING_API_KEY: SANDBOX_TOKENS.usertourStaging,
-    ORG_DIRECTORY_URL: upstreams.orgDirectory.url,
-    ORG_DIRECTORY_TOKEN: SANDBOX_TOKENS.orgDirectory,
-  };
+export interface SandboxOptions {
+  /** 0 picks free ports; otherwise the sources listen on basePort, basePort+1, … in order. */
+  basePort?: number;
+  host?: string;
+  /** Host name the gateway reaches the sandbox by (docker-compose: the service name); default `host`. */
+  publicHost?: string;
+}
+
+/** Starts one fake upstream per sandbox source of every kind under sandbox/kinds/ (the same fakes the tests use). */
+export async function startSandboxUpstreams(options: SandboxOptions = {}): Promise<SandboxUpstreams> {
+  const { basePort = 0, host = '127.0.0.1' } = options;
+  const kinds = await loadSandboxKinds();
+  const sources: StartedSandboxSource[] = [];
+  try {
+    for (const sandbox of kinds) {
+      for (const source of sandbox.sources) {
+        const upstream = await startFakeUpstream(source.fake(), basePort === 0 ? 0 : basePort + sources.length, host);
+        const url = new URL(upstream.url);
+        if (options.publicHost !== undefined) url.hostname = options.publicHost;
+        const baseUrl = url.href.replace(/\/$/, '');
+        sources.push({ kind: sandbox.kind, name: source.name, upstream, entry: { kind: sandbox.kind, baseUrl, token: source.token, ...source.settings } });
+      }
+    }
+  } catch (error) {
+    await Promise.all(sources.map((s) => s.upstream.close()));
+    throw error;
+  }
   return {
-    upstreams,
-    env,
+    sources,
+    upstreams: Object.fromEntries(sources.map((s) => [s.name, s.upstream])),
+    samples: kinds.flatMap((k) => k.samples),
     close: async () => {
-      await Promise.all(Object.values(upstreams).map((u) => u.close()));
+      await Promise.all(sources.map((s) => s.upstream.close()));
     },
   };
 }
 
-/** `node dist-sandbox/sandbox/sandbox-upstreams.js`: the sandbox upstreams alone (docker-compose), on SANDBOX_PORT.. (4100). */
+/**
+ * A gateway configuration: `baseYaml` (everything but the sources, e.g. `config/demo.yaml`) with its `sources` section
+ * generated from the sandbox, one source per sandbox source. The base is kept as written (comments included); the
+ * section is appended as one JSON line per source (JSON is YAML), so the sandbox needs no YAML library: its image
+ * has Node's built-in modules only.
+ */
+export function sandboxGatewayYaml(baseYaml: string, sandbox: Pick<SandboxUpstreams, 'sources'>): string {
+  if (/^sources\s*:/m.test(baseYaml)) throw new Error('the base configuration must not have a sources section: the sandbox generates it');
+  const entries = sandbox.sources.map((s) => `  ${JSON.stringify(s.name)}: ${JSON.stringify(s.entry)}`);
+  return `${baseYaml.replace(/\n*$/, '\n')}sources:\n${entries.join('\n')}\n`;
+}
+
+/**
+ * `node dist-sandbox/sandbox/sandbox-upstreams.js [--base <yaml> --write-config <file>]`: the sandbox upstreams alone
+ * (docker-compose), on SANDBOX_PORT.. (4100). With `--base` and `--write-config`, it writes the gateway configuration
+ * whose sources read them (reachable as SANDBOX_PUBLIC_HOST, default the listening host).
+ */
 async function main(): Promise<void> {
-  const sandbox = await startSandboxUpstreams(Number(process.env.SANDBOX_PORT ?? 4100), process.env.SANDBOX_HOST ?? '0.0.0.0');
-  for (const [name, upstream] of Object.entries(sandbox.upstreams)) process.stdout.write(`${name}: ${upstream.url}\n`);
+  const { values } = parseArgs({ options: { base: { type: 'string' }, 'write-config': { type: 'string' } } });
+  const host = process.env.SANDBOX_HOST ?? '0.0.0.0';
+  const sandbox = await startSandboxUpstreams({
+    basePort: Number(process.env.SANDBOX_PORT ?? 4100),
+    host,
+    publicHost: process.env.SANDBOX_PUBLIC_HOST ?? host,
+  });
+  for (const source of sandbox.sources) process.stdout.write(`${source.name} (${source.kind}): ${source.upstream.url}\n`);
+  if (values.base !== undefined && values['write-config'] !== undefined) {
+    writeFileSync(values['write-config'], sandboxGatewayYaml(readFileSync(values.base, 'utf8'), sandbox));
+    process.stdout.write(`gateway configuration written to ${values['write-config']}\n`);
+  }
   const stop = (): void => void sandbox.close().then(() => process.exit(0));
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);

@@ -1,9 +1,8 @@
 import { jest } from '@jest/globals';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { FastifyError } from 'fastify';
 import type { Logger } from 'pino';
 
-import { frameworkProblem, installGracefulShutdown, requestIdOf } from './bootstrap.js';
+import { hostProblem, installGracefulShutdown, requestIdOf } from './bootstrap.js';
 
 describe('requestIdOf', () => {
   it('should keep a well-formed caller request id', () => {
@@ -15,19 +14,15 @@ describe('requestIdOf', () => {
   });
 });
 
-describe('frameworkProblem', () => {
-  const fastifyError = (code: string, statusCode?: number): FastifyError => Object.assign(new Error(code), { code, statusCode });
-
-  it('should report malformed percent-encoding as a validation error', () => {
-    const { status, body } = frameworkProblem(fastifyError('FST_ERR_BAD_URL', 400), 'r1');
-
-    expect(status).toBe(400);
-    expect(body).toMatchObject({ code: 'VALIDATION_ERROR', requestId: 'r1', errors: [{ field: 'url' }] });
+describe('hostProblem', () => {
+  it('should accept one Host, and no Host in HTTP/1.0', () => {
+    expect(hostProblem({ httpVersion: '1.1', rawHeaders: ['Host', 'a', 'Accept', '*/*'] })).toBeUndefined();
+    expect(hostProblem({ httpVersion: '1.0', rawHeaders: [] })).toBeUndefined();
   });
 
-  it('should keep a 4xx status of other framework errors and never answer 5xx', () => {
-    expect(frameworkProblem(fastifyError('FST_ERR_CTP_BODY_TOO_LARGE', 413), 'r').body).toMatchObject({ status: 413, code: 'PAYLOAD_TOO_LARGE' });
-    expect(frameworkProblem(fastifyError('FST_ERR_SOMETHING', 500), 'r').body).toMatchObject({ status: 400, code: 'BAD_REQUEST' });
+  it('should refuse a missing Host in HTTP/1.1 and a duplicate Host in any version', () => {
+    expect(hostProblem({ httpVersion: '1.1', rawHeaders: ['Accept', '*/*'] })).toMatchObject({ code: 'BAD_REQUEST', message: 'Missing Host header' });
+    expect(hostProblem({ httpVersion: '1.0', rawHeaders: ['Host', 'a', 'host', 'b'] })).toMatchObject({ code: 'BAD_REQUEST', message: 'More than one Host header' });
   });
 });
 

@@ -6,12 +6,17 @@ import { type FastifyError, type FastifyReply, type FastifyRequest, LogControlle
 import type { Logger } from 'pino';
 
 import { AppModule } from './app.module.js';
-import { type Problem, problem, PROBLEM_CONTENT_TYPE } from './common/problem.js';
+import { cacheStatusOf } from './cache/cache-outcome.js';
+import { handleClientError } from './common/client-error.js';
+import { sendProblem } from './common/problem.filter.js';
+import { BadRequestError, MethodNotAllowedError } from './common/request-errors.js';
+import { RouteTable } from './common/route-table.js';
 import type { GatewayConfig } from './config/config.types.js';
 import { PinoNestLogger } from './logger.js';
 import { GatewayMetrics } from './metrics/gateway-metrics.js';
 import { type RequestFacts, runWithRequestFacts } from './metrics/request-context.js';
 import { setupOpenApi } from './openapi/openapi.js';
+import { kindDescriptions } from './sources/source-registry.js';
 
 /** A caller's `X-Request-Id` is kept when it is 1-128 visible ASCII characters; otherwise a UUID is generated. */
 const REQUEST_ID = /^[\x21-\x7e]{1,128}$/;
@@ -19,7 +24,10 @@ const REQUEST_ID = /^[\x21-\x7e]{1,128}$/;
 /** The route whose answers are counted in `gateway_profile_requests_total` and carry source facts in the log. */
 const PROFILE_ROUTE = '/profiles/:source/:id';
 
-/** Largest request head (request line and headers) accepted; larger ones are answered 431 by Node. */
+/** Largest `POST /profiles/batch` body (contract §7); larger ones are answered 413 `PAYLOAD_TOO_LARGE`. */
+export const BATCH_BODY_LIMIT = 262_144;
+
+/** Largest request head (request line and headers) accepted; larger ones are answered 431 `HEADERS_TOO_LARGE`. */
 export const MAX_HEADER_BYTES = 16_384;
 
 export function requestIdOf(request: { headers: Record<string, string | string[] | undefined> }): string {
@@ -28,17 +36,15 @@ export function requestIdOf(request: { headers: Record<string, string | string[]
 }
 
 /**
- * Errors Fastify raises before routing. A URL whose percent-encoding is malformed (`%E0%A4%A`) carries an unreadable
- * `:source` or `:id`: the caller's input, so `VALIDATION_ERROR` like any other bad id.
+ * Checks Node leaves to the application: RFC 9112 §3.2 requires a 400 for an HTTP/1.1 request without `Host` and for
+ * any request with more than one `Host` line (Node keeps the first and drops the others silently).
  */
-export function frameworkProblem(error: FastifyError, requestId: string): { status: number; body: Problem } {
-  if (error.code === 'FST_ERR_BAD_URL') {
-    const errors = [{ field: 'url', message: 'malformed percent-encoding' }];
-    return { status: 400, body: problem(400, 'VALIDATION_ERROR', 'The request URL has malformed percent-encoding', requestId, { errors }) };
-  }
-  const status = typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 400;
-  const code = status === 413 ? 'PAYLOAD_TOO_LARGE' : 'BAD_REQUEST';
-  return { status, body: problem(status, code, 'Malformed request', requestId) };
+export function hostProblem(request: { httpVersion: string; rawHeaders: readonly string[] }): BadRequestError | undefined {
+  let hosts = 0;
+  for (let i = 0; i < request.rawHeaders.length; i += 2) if (request.rawHeaders[i]!.toLowerCase() === 'host') hosts++;
+  if (hosts > 1) return new BadRequestError('More than one Host header');
+  if (hosts === 0 && request.httpVersion === '1.1') return new BadRequestError('Missing Host header');
+  return undefined;
 }
 
 function clip(value: string, max: number): string {
@@ -66,22 +72,26 @@ export async function createGatewayApp(config: GatewayConfig, logger: Logger): P
     // Fastify's defaults, stated: a JSON body with `__proto__` or `constructor.prototype` keys is refused.
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
-    // Explicit, so a NODE_OPTIONS --max-http-header-size cannot raise it.
-    http: { maxHeaderSize: MAX_HEADER_BYTES },
+    // Explicit, so a NODE_OPTIONS --max-http-header-size cannot raise it. Host is checked by the gateway (hostProblem),
+    // because Node answers a missing one with an empty 400 of its own.
+    http: { maxHeaderSize: MAX_HEADER_BYTES, requireHostHeader: false },
     // Time allowed to receive a whole request (slow clients); the answer's own time is bounded by the upstream budgets.
     requestTimeout: 30_000,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
-    frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
-      const { status, body } = frameworkProblem(error, String(request.id));
-      if (request.facts) request.facts.problemCode = body.code;
-      void reply.status(status).header('x-request-id', String(request.id)).type(PROBLEM_CONTENT_TYPE).send(body);
-    },
+    // Both kinds of errors raised before routing go through the one error mapping (toProblem), like ProblemFilter.
+    frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => void sendProblem(request, reply, error),
+    clientErrorHandler: (error, socket) => handleClientError(error, socket, logger),
   });
+  // Every route registered from here on (Nest controllers, Swagger UI, later modules) is known to the 405 logic.
+  const routes = new RouteTable();
+  adapter.getInstance().addHook('onRoute', (route) => routes.add(route.method, route.url));
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot({ config, logger }), adapter, {
     logger: new PinoNestLogger(logger),
     bufferLogs: false,
   });
+  // Batch bodies (`POST /profiles/batch`) may be up to 256 KiB; other content types keep the 16 KiB `bodyLimit`.
+  app.useBodyParser('application/json', { bodyLimit: BATCH_BODY_LIMIT });
   const metrics = app.get(GatewayMetrics);
   const fastify = app.getHttpAdapter().getInstance();
   let closing = false;
@@ -91,6 +101,19 @@ export async function createGatewayApp(config: GatewayConfig, logger: Logger): P
     const facts: RequestFacts = { upstreamAttempts: 0 };
     request.facts = facts;
     void reply.header('x-request-id', String(request.id));
+    const refused = hostProblem(request.raw);
+    if (refused) {
+      // The framing of what follows on this connection cannot be trusted either.
+      void sendProblem(request, reply.header('connection', 'close'), refused);
+      return;
+    }
+    if (request.is404) {
+      const allow = routes.allowedMethods(request.url);
+      if (allow.length > 0) {
+        void sendProblem(request, reply, new MethodNotAllowedError(request.method, allow));
+        return;
+      }
+    }
     // The rest of the request runs with its facts in the async context (upstream attempts are recorded there).
     runWithRequestFacts(facts, done);
   });
@@ -107,7 +130,7 @@ export async function createGatewayApp(config: GatewayConfig, logger: Logger): P
     const facts = request.facts;
     const profileRoute = request.routeOptions.url === PROFILE_ROUTE;
     const source = profileRoute ? (request.params as Record<string, string | undefined>).source : undefined;
-    const cacheStatus = reply.getHeader('cache-status');
+    const cacheOutcome = facts?.cacheOutcome;
     const durationMs = Math.round(reply.elapsedTime * 10) / 10;
     // Probes and scrapes come every few seconds: their successes are logged at debug level only.
     const routine = reply.statusCode < 400 && (request.routeOptions.url?.startsWith('/health/') === true || request.routeOptions.url === '/metrics');
@@ -119,9 +142,10 @@ export async function createGatewayApp(config: GatewayConfig, logger: Logger): P
         durationMs,
         ...(source !== undefined && { source: clip(source, 64) }),
         ...(facts?.keyName !== undefined && { keyName: facts.keyName }),
-        ...(cacheStatus !== undefined && { cacheStatus }),
+        ...(cacheOutcome !== undefined && { cacheStatus: cacheStatusOf(cacheOutcome) }),
         ...(facts?.upstreamStatus !== undefined && { upstreamStatus: facts.upstreamStatus, upstreamAttempts: facts.upstreamAttempts }),
         ...(facts?.problemCode !== undefined && { code: facts.problemCode }),
+        ...(facts?.batch !== undefined && { batch: facts.batch }),
       },
       'request completed',
     );
@@ -131,13 +155,13 @@ export async function createGatewayApp(config: GatewayConfig, logger: Logger): P
         keyName: facts?.keyName,
         status: reply.statusCode,
         problemCode: facts?.problemCode,
-        cacheStatus,
+        cacheOutcome,
         durationMs,
       });
     }
     done();
   });
-  setupOpenApi(app);
+  setupOpenApi(app, kindDescriptions());
   return app;
 }
 

@@ -10,6 +10,24 @@ import type { GatewayConfig } from './config/config.types.js';
  */
 const REDACT = ['req.headers.authorization', 'headers.authorization', 'authorization', 'token', 'key'];
 
+/**
+ * Standard output, written asynchronously: a line is queued and written without blocking the request, and lines that
+ * queue up while a write is under way go out together in the next one. Nothing is held back when the gateway is
+ * quiet (no minimum buffer length). `flushSync()` writes out what is queued: on exit and after a fatal error.
+ */
+export function asyncStdout(): pino.DestinationStream & { flushSync(): void } {
+  const destination = pino.destination({ dest: 1, sync: false, minLength: 0 });
+  // On every exit (process.exit included), what is still queued is written before the process ends.
+  process.once('exit', () => {
+    try {
+      destination.flushSync();
+    } catch {
+      // stdout already closed: nothing more can be written
+    }
+  });
+  return destination;
+}
+
 export function createLogger(level: GatewayConfig['log']['level'], destination?: pino.DestinationStream): Logger {
   return pino(
     {
@@ -21,6 +39,21 @@ export function createLogger(level: GatewayConfig['log']['level'], destination?:
     },
     destination,
   );
+}
+
+/**
+ * An uncaught exception or unhandled rejection is logged at fatal level and ends the process with code 1; the `exit`
+ * handler of `asyncStdout` writes out every queued line first.
+ */
+export function exitOnFatalError(logger: Logger): void {
+  process.once('uncaughtException', (error) => {
+    logger.fatal({ err: error }, 'uncaught exception: exiting');
+    process.exit(1);
+  });
+  process.once('unhandledRejection', (reason) => {
+    logger.fatal({ err: reason }, 'unhandled rejection: exiting');
+    process.exit(1);
+  });
 }
 
 /** Nest's own messages (start-up, module wiring) through the same pino logger. */

@@ -4,8 +4,8 @@ import { installGracefulShutdown, startGateway } from './bootstrap.js';
 import { loadConfig } from './config/config.loader.js';
 import type { GatewayConfig } from './config/config.types.js';
 import { ConfigError } from './config/config-error.js';
-import { createLogger } from './logger.js';
-import { validateKindOptions } from './sources/source-registry.js';
+import { asyncStdout, createLogger, exitOnFatalError } from './logger.js';
+import { ADAPTER_KINDS, validateKindOptions } from './sources/source-registry.js';
 
 /**
  * `node dist/main.js`: reads `GATEWAY_CONFIG` (default `config/gateway.yaml`) and serves until SIGTERM / SIGINT, then
@@ -14,7 +14,7 @@ import { validateKindOptions } from './sources/source-registry.js';
 async function main(): Promise<void> {
   let config: GatewayConfig;
   try {
-    config = loadConfig({ env: process.env, validateKindOptions });
+    config = loadConfig({ env: process.env, kinds: ADAPTER_KINDS, validateKindOptions });
   } catch (error) {
     if (error instanceof ConfigError) {
       for (const p of error.problems) process.stderr.write(`${p.path}: ${p.message}\n`);
@@ -22,7 +22,8 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const logger = createLogger(config.log.level);
+  const logger = createLogger(config.log.level, asyncStdout());
+  exitOnFatalError(logger);
   // The port accepts connections before `startGateway` returns: a signal in between would find no handler and kill
   // the process (exit 143). Until the graceful shutdown is installed, signals are kept and replayed to it.
   const early: NodeJS.Signals[] = [];

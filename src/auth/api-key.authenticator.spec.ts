@@ -10,9 +10,9 @@ const { ApiKeyAuthenticator, bearerKeyOf } = await import('./api-key.authenticat
 
 const sha256 = (key: string): string => realCrypto.createHash('sha256').update(key, 'utf8').digest('hex');
 
-const DASHBOARD: ApiKeyConfig = { name: 'admin-dashboard', keySha256: sha256('dashboard-key-1'), sources: ['*'] };
-const WARMER: ApiKeyConfig = { name: 'cache-warmer', keySha256: sha256('warmer-key-2'), sources: ['crm', 'analytics'] };
-const REPORTS: ApiKeyConfig = { name: 'reports', keySha256: sha256('reports-key-3'), sources: ['directory'] };
+const DASHBOARD: ApiKeyConfig = { name: 'admin-dashboard', keySha256: sha256('dashboard-key-1'), sources: ['*'], actions: ['read'] };
+const WARMER: ApiKeyConfig = { name: 'cache-warmer', keySha256: sha256('warmer-key-2'), sources: ['crm', 'analytics'], actions: ['read'] };
+const REPORTS: ApiKeyConfig = { name: 'reports', keySha256: sha256('reports-key-3'), sources: ['directory'], actions: ['read'] };
 
 function setup(apiKeys: ApiKeyConfig[] = [DASHBOARD, WARMER, REPORTS], disabled = false) {
   timingSafeEqual.mockClear();
@@ -51,6 +51,17 @@ describe(ApiKeyAuthenticator.name, () => {
 
       expect(() => sut.authenticate('Bearer nope')).toThrow(UnauthorizedError);
       expect(timingSafeEqual).toHaveBeenCalledTimes(3);
+    });
+
+    it('should hash a configured key once, and an unknown key every time it is presented', () => {
+      const sut = setup();
+
+      expect(sut.authenticate('Bearer warmer-key-2')).toBe(WARMER);
+      expect(sut.authenticate('bearer warmer-key-2')).toBe(WARMER);
+      expect(timingSafeEqual).toHaveBeenCalledTimes(3);
+      expect(() => sut.authenticate('Bearer nope')).toThrow(UnauthorizedError);
+      expect(() => sut.authenticate('Bearer nope')).toThrow(UnauthorizedError);
+      expect(timingSafeEqual).toHaveBeenCalledTimes(9);
     });
 
     it.each([

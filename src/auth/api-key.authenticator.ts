@@ -29,6 +29,11 @@ interface KnownKey {
  */
 export class ApiKeyAuthenticator {
   private readonly keys: KnownKey[];
+  /**
+   * Presented keys already verified, so a key is hashed once, not on every request. Only configured keys get in (one
+   * entry per configured key at most): an unknown key is hashed and compared every time it is presented.
+   */
+  private readonly verified = new Map<string, ApiKeyConfig>();
 
   constructor(private readonly auth: GatewayConfig['auth']) {
     this.keys = auth.apiKeys.map((config) => ({ config, digest: Buffer.from(config.keySha256, 'hex') }));
@@ -46,6 +51,8 @@ export class ApiKeyAuthenticator {
   authenticate(authorization: string | string[] | undefined): ApiKeyConfig {
     const presented = bearerKeyOf(authorization);
     if (presented === undefined) throw new UnauthorizedError('A gateway API key is required: Authorization: Bearer <key>');
+    const known = this.verified.get(presented);
+    if (known !== undefined) return known;
     const digest = sha256(presented);
     let match: ApiKeyConfig | undefined;
     for (const key of this.keys) {
@@ -53,6 +60,7 @@ export class ApiKeyAuthenticator {
       if (timingSafeEqual(digest, key.digest) && match === undefined) match = key.config;
     }
     if (match === undefined) throw new UnauthorizedError('The gateway API key is not valid', true);
+    this.verified.set(presented, match);
     return match;
   }
 

@@ -2,6 +2,8 @@ import { createHash } from 'node:crypto';
 
 import { jest } from '@jest/globals';
 import type { ExecutionContext } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { type Item, parseList } from 'structured-headers';
 
 import type { ApiKeyConfig } from '../config/config.types.js';
 import { GatewayMetrics } from '../metrics/gateway-metrics.js';
@@ -13,13 +15,13 @@ import { KeyRateLimiter } from './key-rate-limiter.js';
 
 const sha256 = (key: string): string => createHash('sha256').update(key, 'utf8').digest('hex');
 
-const ALL: ApiKeyConfig = { name: 'dashboard', keySha256: sha256('all-key'), sources: ['*'] };
-const SCOPED: ApiKeyConfig = { name: 'warmer', keySha256: sha256('scoped-key'), sources: ['crm'], rateLimit: { limit: 2, windowMs: 60_000 } };
+const ALL: ApiKeyConfig = { name: 'dashboard', keySha256: sha256('all-key'), sources: ['*'], actions: ['read'] };
+const SCOPED: ApiKeyConfig = { name: 'warmer', keySha256: sha256('scoped-key'), sources: ['crm'], rateLimit: { limit: 2, windowMs: 60_000 }, actions: ['read'] };
 
 function setup(disabled = false) {
   const apiKeys = [ALL, SCOPED];
   const metrics = new GatewayMetrics({ sourceNames: ['crm', 'analytics'], defaultMetrics: false });
-  const sut = new ApiKeyGuard(new ApiKeyAuthenticator({ disabled, apiKeys }), new KeyRateLimiter({ apiKeys }), metrics);
+  const sut = new ApiKeyGuard(new ApiKeyAuthenticator({ disabled, apiKeys }), new KeyRateLimiter({ apiKeys }), metrics, new Reflector());
   const call = async (source: string, authorization?: string) => {
     const facts: RequestFacts = { upstreamAttempts: 0 };
     const headers: Record<string, string> = {};
@@ -27,6 +29,7 @@ function setup(disabled = false) {
     const reply = { headers: jest.fn((values: Record<string, string>) => Object.assign(headers, values)) };
     const context = {
       switchToHttp: () => ({ getRequest: () => request, getResponse: () => reply }),
+      getHandler: () => () => undefined,
     } as unknown as ExecutionContext;
     const outcome = await sut.canActivate(context).then(
       (value) => ({ value, error: undefined }),
@@ -85,7 +88,7 @@ describe(ApiKeyGuard.name, () => {
     const limited = await call('crm', 'Bearer scoped-key');
     const unlimited = await call('crm', 'Bearer all-key');
 
-    expect(limited.headers).toEqual({ 'ratelimit-limit': '2', 'ratelimit-remaining': '1', 'ratelimit-reset': '60', 'ratelimit-policy': '2;w=60' });
+    expect(limited.headers).toEqual({ 'ratelimit-policy': '"warmer";q=2;w=60', ratelimit: '"warmer";r=1;t=60' });
     expect(unlimited.headers).toEqual({});
   });
 
@@ -99,7 +102,7 @@ describe(ApiKeyGuard.name, () => {
     expect(third.error).toBeInstanceOf(RateLimitedError);
     expect((third.error as RateLimitedError).retryAfterSeconds).toBeGreaterThanOrEqual(59);
     expect((third.error as RateLimitedError).retryAfterSeconds).toBeLessThanOrEqual(60);
-    expect(third.headers['ratelimit-remaining']).toBe('0');
+    expect(third.headers.ratelimit).toMatch(/^"warmer";r=0;t=/);
     expect(await metricLine(metrics, 'gateway_rate_limited_requests_total{key="warmer"}')).toMatch(/ 1$/);
   });
 
@@ -115,12 +118,30 @@ describe(ApiKeyGuard.name, () => {
 });
 
 describe('rateLimitHeaders', () => {
-  it('should write the IETF draft fields with the window in the policy', () => {
-    expect(rateLimitHeaders({ limit: 600, remaining: 599, resetSeconds: 42, windowSeconds: 60 })).toEqual({
-      'ratelimit-limit': '600',
-      'ratelimit-remaining': '599',
-      'ratelimit-reset': '42',
-      'ratelimit-policy': '600;w=60',
-    });
+  const state = { limit: 600, remaining: 599, resetSeconds: 42, windowSeconds: 60 };
+  const item = (value: string) => {
+    const list = parseList(value);
+    expect(list).toHaveLength(1);
+    const [bare, params] = list[0] as Item;
+    return { name: bare, params: Object.fromEntries(params) };
+  };
+
+  it('should write the draft-10 fields named after the key, parseable as RFC 8941 lists', () => {
+    const headers = rateLimitHeaders('admin-dashboard', state);
+
+    expect(Object.keys(headers).sort()).toEqual(['ratelimit', 'ratelimit-policy']);
+    expect(item(headers['ratelimit-policy']!)).toEqual({ name: 'admin-dashboard', params: { q: 600, w: 60 } });
+    expect(item(headers.ratelimit!)).toEqual({ name: 'admin-dashboard', params: { r: 599, t: 42 } });
+  });
+
+  it.each([
+    ['a quote', 'say "hi"', 'say "hi"'],
+    ['a backslash', 'dom\\user', 'dom\\user'],
+    ['non-ASCII and control characters', 'caf\u00e9\u0007', 'caf??'],
+  ])('should keep a key name with %s a valid sf-string', (_label, name, parsed) => {
+    const headers = rateLimitHeaders(name, state);
+
+    expect(item(headers['ratelimit-policy']!).name).toBe(parsed);
+    expect(item(headers.ratelimit!).name).toBe(parsed);
   });
 });

@@ -1,23 +1,49 @@
-import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@nestjs/common';
+import { type CanActivate, type ExecutionContext, Inject, Injectable, SetMetadata } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
+import type { ApiKeyConfig } from '../config/config.types.js';
 import { GatewayMetrics } from '../metrics/gateway-metrics.js';
 import { RateLimitedError, UnauthorizedError } from '../profiles/profile.errors.js';
 import { ApiKeyAuthenticator, bearerKeyOf } from './api-key.authenticator.js';
 import { KeyRateLimiter, type RateLimitState } from './key-rate-limiter.js';
 
 /**
- * `RateLimit-*` response headers (IETF draft "RateLimit header fields for HTTP", the widely deployed separate-field
- * form): `RateLimit-Limit` requests per window, `RateLimit-Remaining` left in this window, `RateLimit-Reset` seconds
- * until the window resets, and `RateLimit-Policy: <limit>;w=<window seconds>`.
+ * An RFC 8941 sf-string of a key name. The configuration already limits names to letters, digits, `.`, `-` and `_`;
+ * this still escapes `"` and `\` and turns characters an sf-string cannot hold (outside visible ASCII and space) into
+ * `?`, so the header parses whatever a name becomes. Names are informational here, never parsed back.
  */
-export function rateLimitHeaders(state: RateLimitState): Record<string, string> {
+export function sfString(value: string): string {
+  return `"${value.replace(/[^\x20-\x7e]/g, '?').replace(/["\\]/g, (c) => `\\${c}`)}"`;
+}
+
+/**
+ * Caller rate-limit headers of the IETF draft "RateLimit header fields for HTTP" (draft-ietf-httpapi-ratelimit-headers,
+ * revision 10 and later), named after the key: `RateLimit-Policy: "<key name>";q=<limit>;w=<window s>` and
+ * `RateLimit: "<key name>";r=<remaining>;t=<s until reset>`. Both are RFC 8941 Lists of one Item.
+ */
+export function rateLimitHeaders(keyName: string, state: RateLimitState): Record<string, string> {
+  const name = sfString(keyName);
   return {
-    'ratelimit-limit': String(state.limit),
-    'ratelimit-remaining': String(state.remaining),
-    'ratelimit-reset': String(state.resetSeconds),
-    'ratelimit-policy': `${state.limit};w=${state.windowSeconds}`,
+    'ratelimit-policy': `${name};q=${state.limit};w=${state.windowSeconds}`,
+    ratelimit: `${name};r=${state.remaining};t=${state.resetSeconds}`,
   };
+}
+
+const PER_LOOKUP_ACCESS = 'profile-gateway:per-lookup-access';
+
+/**
+ * On a route whose request names several sources (`POST /profiles/batch`), the guard only authenticates and leaves the
+ * key on `request.apiKey`: the handler counts the request's lookups against the key's budget and checks the key's
+ * scope per lookup.
+ */
+export const PerLookupAccess = (): MethodDecorator => SetMetadata(PER_LOOKUP_ACCESS, true);
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The authenticated caller key, on `PerLookupAccess` routes (undefined with `auth.disabled`). */
+    apiKey?: ApiKeyConfig;
+  }
 }
 
 /**
@@ -26,7 +52,7 @@ export function rateLimitHeaders(state: RateLimitState): Record<string, string> 
  * 2. 429 `RATE_LIMITED`: the key's budget is spent (every authenticated request counts, whatever it asks for);
  * 3. 403 `FORBIDDEN`: the key's `sources` allow neither `*` nor the `:source` of the URL (configured or not);
  * then the service answers, e.g. 404 `SOURCE_NOT_FOUND` for an unknown name read with a `*` key.
- * Keys with a `rateLimit` get the `RateLimit-*` headers on every answer of the route, errors included.
+ * Keys with a `rateLimit` get `RateLimit` and `RateLimit-Policy` on every answer of the route, errors included.
  * With `auth.disabled`, every request passes without a key and without a budget.
  */
 @Injectable()
@@ -35,6 +61,7 @@ export class ApiKeyGuard implements CanActivate {
     @Inject(ApiKeyAuthenticator) private readonly authenticator: ApiKeyAuthenticator,
     @Inject(KeyRateLimiter) private readonly rateLimiter: KeyRateLimiter,
     @Inject(GatewayMetrics) private readonly metrics: GatewayMetrics,
+    @Inject(Reflector) private readonly reflector: Reflector,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -54,10 +81,14 @@ export class ApiKeyGuard implements CanActivate {
       throw error;
     }
     if (request.facts) request.facts.keyName = key.name;
+    if (this.reflector.get<boolean | undefined>(PER_LOOKUP_ACCESS, context.getHandler())) {
+      request.apiKey = key;
+      return true;
+    }
 
     const decision = await this.rateLimiter.consume(key);
     if (decision) {
-      void reply.headers(rateLimitHeaders(decision.state));
+      void reply.headers(rateLimitHeaders(key.name, decision.state));
       if (!decision.allowed) {
         this.metrics.recordRateLimited(key.name);
         throw new RateLimitedError(decision.retryAfterSeconds);

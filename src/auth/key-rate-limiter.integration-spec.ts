@@ -43,7 +43,7 @@ describe('KeyRateLimiter with Redis', () => {
   });
 
   it('should share one budget per key between instances and store it under the key prefix with the window as TTL', async () => {
-    const key: ApiKeyConfig = { name: 'warmer', keySha256: '0'.repeat(64), sources: ['*'], rateLimit: { limit: 5, windowMs: 60_000 } };
+    const key: ApiKeyConfig = { name: 'warmer', keySha256: '0'.repeat(64), sources: ['*'], rateLimit: { limit: 5, windowMs: 60_000 }, actions: ['read'] };
     const config: RedisConfig = { url: redisUrl, keyPrefix: prefix, commandTimeoutMs: 500 };
     const first = limiter(config, [key]);
     const second = limiter(config, [key]);

@@ -4,7 +4,7 @@ import { Redis } from 'ioredis';
 import type { ApiKeyConfig } from '../config/config.types.js';
 import { createKeyRateLimiter, KeyRateLimiter, windowSecondsOf } from './key-rate-limiter.js';
 
-const key = (name: string, rateLimit?: ApiKeyConfig['rateLimit']): ApiKeyConfig => ({ name, keySha256: '0'.repeat(64), sources: ['*'], rateLimit });
+const key = (name: string, rateLimit?: ApiKeyConfig['rateLimit']): ApiKeyConfig => ({ name, keySha256: '0'.repeat(64), sources: ['*'], rateLimit, actions: ['read'] });
 
 describe(KeyRateLimiter.name, () => {
   it('should count requests per key and report what is left', async () => {

@@ -129,21 +129,30 @@ export class KeyRateLimiter {
   }
 
   /**
-   * Counts one request of the key. Undefined for a key without `rateLimit`.
+   * Counts `requests` requests of the key (a batch of N lookups counts N). A batch larger than what is left is refused
+   * and spends nothing. Undefined for a key without `rateLimit`.
    * @throws only for a bug: store failures fall back to the insurance limiter
    */
-  async consume(key: ApiKeyConfig): Promise<RateLimitDecision | undefined> {
+  async consume(key: ApiKeyConfig, requests = 1): Promise<RateLimitDecision | undefined> {
     const entry = this.limiters.get(key.name);
     if (!entry) return undefined;
     // While Redis does not answer, straight to the insurance limiter instead of waiting for a command timeout.
     const skipRedis = entry.insurance !== undefined && this.breaker?.isOpen() === true;
     const limiter = skipRedis && entry.insurance ? entry.insurance : entry.limiter;
+    if (requests > 1) {
+      // Refused without counting when fewer are left: a refused count would also block the key for the window.
+      const current = await limiter.get(key.name).catch(() => null);
+      if (current && current.consumedPoints + requests > entry.limit) {
+        const state = { ...stateOf(current, entry.limit, entry.windowSeconds), remaining: Math.max(0, entry.limit - current.consumedPoints) };
+        return { allowed: false, state, retryAfterSeconds: state.resetSeconds };
+      }
+    }
     const usesBefore = this.insuranceUses;
     const answered = (): void => {
       if (!skipRedis && this.insuranceUses === usesBefore) this.breaker?.success();
     };
     try {
-      const res = await limiter.consume(key.name, 1);
+      const res = await limiter.consume(key.name, requests);
       answered();
       return { allowed: true, state: stateOf(res, entry.limit, entry.windowSeconds) };
     } catch (rejection) {

@@ -9,7 +9,7 @@ export interface CachedProfile {
   raw: JsonValue;
   /** When the gateway received it from the upstream (epoch ms); `Age` counts from here. */
   fetchedAtMs: number;
-  /** Strong ETag, computed once when the entry is stored. */
+  /** Weak ETag, computed once when the entry is stored. */
   etag: string;
 }
 

@@ -18,15 +18,15 @@ describe('stableJson', () => {
 });
 
 describe('profileEtag', () => {
-  it('should be the quoted base64url SHA-256 of the profile without meta', () => {
+  it('should be the weak, quoted base64url SHA-256 of the profile without meta', () => {
     const profile = testProfile();
     const { meta: _meta, ...fields } = profile;
     const expected = createHash('sha256').update(stableJson(fields as unknown as JsonValue)).digest('base64url');
 
     const etag = profileEtag(profile);
 
-    expect(etag).toBe(`"${expected}"`);
-    expect(etag).toMatch(/^"[A-Za-z0-9_-]{43}"$/);
+    expect(etag).toBe(`W/"${expected}"`);
+    expect(etag).toMatch(/^W\/"[A-Za-z0-9_-]{43}"$/);
   });
 
   it('should stay the same when only meta changes (a refresh that changed nothing)', () => {

@@ -20,13 +20,14 @@ export function stableJson(value: JsonValue): string {
 }
 
 /**
- * Strong ETag of a canonical profile: the quoted base64url SHA-256 of its JSON without `meta` (and without
- * `raw`, which a cached profile never holds), so a refresh that changes no field keeps the same validator.
+ * Weak ETag (`W/"…"`, contract v2) of a canonical profile: the base64url SHA-256 of its JSON without `meta` (and
+ * without `raw`, which a cached profile never holds), so a refresh that changes no field keeps the same validator.
+ * Weak, since two bodies that differ only in `meta.fetchedAt` share it (RFC 9110 §8.8.1).
  */
 export function profileEtag(profile: CanonicalProfile): string {
   const { meta: _meta, raw: _raw, ...fields } = profile as CanonicalProfile & { raw?: JsonValue };
   const digest = createHash('sha256')
     .update(stableJson(fields as unknown as JsonValue))
     .digest('base64url');
-  return `"${digest}"`;
+  return `W/"${digest}"`;
 }

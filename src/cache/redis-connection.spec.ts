@@ -1,18 +1,6 @@
-import type { RedisConfig } from '../config/config.types.js';
-import { assertRedisUrl, MAX_RECONNECT_DELAY_MS, planRedisClient, reconnectDelayMs, RedisConfigError } from './redis-connection.js';
+import { MAX_RECONNECT_DELAY_MS, planRedisClient, reconnectDelayMs } from './redis-connection.js';
 
-const base: RedisConfig = { keyPrefix: 'pgw', commandTimeoutMs: 250 };
-
-describe('assertRedisUrl', () => {
-  it.each([['redis://127.0.0.1:6379/0'], ['rediss://user:secret@cache.example.com:6380']])('should accept %s', (url) => {
-    expect(() => assertRedisUrl(url)).not.toThrow();
-  });
-
-  it.each([['http://127.0.0.1:6379'], ['127.0.0.1:6379'], ['unix:///tmp/redis.sock'], ['redis://']])('should reject %s clearly', (url) => {
-    expect(() => assertRedisUrl(url)).toThrow(RedisConfigError);
-    expect(() => assertRedisUrl(url)).toThrow(/must be a redis:\/\/ or rediss:\/\/ URL/);
-  });
-});
+const base = { keyPrefix: 'pgw', commandTimeoutMs: 250 };
 
 describe('planRedisClient', () => {
   it('should bound every command and disable the offline queue for the command connection', () => {
@@ -67,16 +55,6 @@ describe('planRedisClient', () => {
       mode: 'sentinel',
       options: { name: 'mymaster', sentinels: [{ host: 'sentinel-1', port: 26379 }], commandTimeout: 250 },
     });
-  });
-
-  it.each([
-    ['none of url, cluster and sentinel', base, /exactly one of url, cluster or sentinel/],
-    ['both url and cluster', { ...base, url: 'redis://a', cluster: { nodes: [{ host: 'a', port: 1 }] } }, /exactly one/],
-    ['an empty cluster', { ...base, cluster: { nodes: [] } }, /cluster.nodes must not be empty/],
-    ['an empty sentinel list', { ...base, sentinel: { name: 'm', nodes: [] } }, /sentinel.nodes must not be empty/],
-    ['an http URL', { ...base, url: 'http://127.0.0.1:6379' }, /must be a redis:\/\/ or rediss:\/\/ URL/],
-  ])('should reject %s', (_name, config, message) => {
-    expect(() => planRedisClient(config, 'command')).toThrow(message);
   });
 });
 

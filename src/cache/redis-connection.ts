@@ -23,27 +23,6 @@ export type RedisClientPlan =
   | { mode: 'sentinel'; options: RedisOptions }
   | { mode: 'cluster'; nodes: { host: string; port: number }[]; options: ClusterOptions };
 
-/** Thrown for a Redis configuration the cache cannot use (a programming or configuration error, not an outage). */
-export class RedisConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'RedisConfigError';
-  }
-}
-
-/** Checks that `url` is a `redis://` or `rediss://` URL with a host. */
-export function assertRedisUrl(url: string): void {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new RedisConfigError('cache.redis.url must be a redis:// or rediss:// URL');
-  }
-  if ((parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') || parsed.hostname === '') {
-    throw new RedisConfigError(`cache.redis.url must be a redis:// or rediss:// URL (got the scheme ${parsed.protocol})`);
-  }
-}
-
 /** Decides how to connect (standalone URL, sentinel or cluster) and with which ioredis options. */
 export function planRedisClient(config: RedisConfig, role: RedisRole): RedisClientPlan {
   const connectTimeout = Math.max(1_000, config.commandTimeoutMs);
@@ -57,11 +36,7 @@ export function planRedisClient(config: RedisConfig, role: RedisRole): RedisClie
       ? { commandTimeout: config.commandTimeoutMs, enableOfflineQueue: false, maxRetriesPerRequest: 0 }
       : { enableOfflineQueue: true, maxRetriesPerRequest: null, autoResubscribe: true }),
   };
-  const configured = [config.url, config.cluster, config.sentinel].filter((value) => value !== undefined).length;
-  if (configured !== 1) throw new RedisConfigError('cache.redis needs exactly one of url, cluster or sentinel');
-
   if (config.cluster) {
-    if (config.cluster.nodes.length === 0) throw new RedisConfigError('cache.redis.cluster.nodes must not be empty');
     return {
       mode: 'cluster',
       nodes: config.cluster.nodes.map(({ host, port }) => ({ host, port })),
@@ -74,7 +49,6 @@ export function planRedisClient(config: RedisConfig, role: RedisRole): RedisClie
     };
   }
   if (config.sentinel) {
-    if (config.sentinel.nodes.length === 0) throw new RedisConfigError('cache.redis.sentinel.nodes must not be empty');
     return {
       mode: 'sentinel',
       options: {
@@ -85,9 +59,7 @@ export function planRedisClient(config: RedisConfig, role: RedisRole): RedisClie
       },
     };
   }
-  const url = config.url as string;
-  assertRedisUrl(url);
-  return { mode: 'standalone', url, options: common };
+  return { mode: 'standalone', url: config.url, options: common };
 }
 
 /** Creates the client of a plan; it starts connecting at once (not awaited). */

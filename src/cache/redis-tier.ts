@@ -3,50 +3,13 @@ import secureJson from 'secure-json-parse';
 
 import type { RedisBreaker } from './redis-breaker.js';
 import { quitRedis } from './redis-connection.js';
+import type { InvalidationMessage, LeaseAttempt, LeaseExtension, RedisOperation, SharedRead, SharedTier } from './shared-tier.js';
 
-/**
- * Redis operations the cache reports to its observer when they fail or are skipped while Redis is down
- * (`lease`: taking, checking or releasing the lease of a cross-instance upstream call).
- */
-export type RedisOperation = 'get' | 'set' | 'publish' | 'subscribe' | 'lease';
-
-/** A read of the shared tier: `ok: false` when Redis could not answer (down, timed out, not connected). */
-export type SharedRead = { ok: true; text: string | undefined } | { ok: false };
-
-/** `held`: another instance holds the lease; `failed`: Redis could not answer. */
-export type LeaseAttempt = 'acquired' | 'held' | 'failed';
-
-/**
- * What the profile cache needs from its shared tier. Nothing here throws: a failed command is reported and
- * answered as "nothing" (`ok: false`, `failed`, `undefined`).
- */
-export interface SharedTier {
-  /** Identifies this process in invalidation messages and lease tokens. */
-  readonly instanceId: string;
-  /** Connected, and the last command did not fail (a Cluster stays connected while one node is down). */
-  isReady(): boolean;
-  read(key: string): Promise<SharedRead>;
-  /** Stores `text` for `ttlMs` and announces it to the other instances; false when Redis could not take it. */
-  store(key: string, text: string, ttlMs: number, fetchedAtMs: number): Promise<boolean>;
-  /** `SET leaseKey token NX PX ttlMs`. */
-  acquireLease(leaseKey: string, token: string, ttlMs: number): Promise<LeaseAttempt>;
-  /** Milliseconds left on the lease (0 when no instance holds it); undefined when Redis could not answer. */
-  leaseRemainingMs(leaseKey: string): Promise<number | undefined>;
-  /** Deletes the lease if `token` still holds it (an expired lease taken over by another instance is left alone). */
-  releaseLease(leaseKey: string, token: string): Promise<void>;
-  close(): Promise<void>;
-}
+export type { InvalidationMessage, LeaseAttempt, LeaseExtension, RedisOperation, SharedRead, SharedTier } from './shared-tier.js';
 
 export interface RedisTierLogger {
   warn(obj: object, msg: string): void;
   info?(obj: object, msg: string): void;
-}
-
-/** What an instance announces after storing an entry. */
-export interface InvalidationMessage {
-  key: string;
-  fetchedAtMs: number;
-  instanceId: string;
 }
 
 export interface RedisTierOptions {
@@ -82,6 +45,9 @@ export function parseInvalidation(text: string): InvalidationMessage | undefined
 
 /** Compare-and-delete: only the holder's token releases a lease. */
 const RELEASE_LEASE_SCRIPT = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0";
+
+/** Compare-and-extend: only the holder's token extends a lease. */
+const EXTEND_LEASE_SCRIPT = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) end return 0";
 
 /** How long a failed command keeps `isReady()` false when no command has succeeded since. */
 export const FAILURE_MEMORY_MS = 10_000;
@@ -144,6 +110,18 @@ export class RedisTier implements SharedTier {
       const answer = await this.options.command.set(leaseKey, token, 'PX', Math.max(1, Math.ceil(ttlMs)), 'NX');
       this.succeeded();
       return answer === 'OK' ? 'acquired' : 'held';
+    } catch (error) {
+      this.failed('lease', error);
+      return 'failed';
+    }
+  }
+
+  async extendLease(leaseKey: string, token: string, ttlMs: number): Promise<LeaseExtension> {
+    if (!this.commandReady('lease')) return 'failed';
+    try {
+      const extended = await this.options.command.eval(EXTEND_LEASE_SCRIPT, 1, leaseKey, token, Math.max(1, Math.ceil(ttlMs)));
+      this.succeeded();
+      return extended === 1 ? 'extended' : 'lost';
     } catch (error) {
       this.failed('lease', error);
       return 'failed';

@@ -7,7 +7,8 @@ import { testFetched } from '../../test/support/test-profiles.js';
 import type { CachePolicy, RedisConfig } from '../config/config.types.js';
 import type { FetchedProfile } from '../profiles/profile-source.port.js';
 import { profileCacheKey } from './cache-keys.js';
-import { type CacheDirective, type CacheLookup, createProfileCache, type ProfileCache } from './profile-cache.js';
+import { cacheStatusOf } from './cache-outcome.js';
+import { type CacheDirectives, type CacheLookup, createProfileCache, type ProfileCache } from './profile-cache.js';
 
 const POLICY: CachePolicy = { ttlMs: 60_000, staleWhileRevalidateMs: 10_000, staleIfErrorMs: 120_000, notFoundTtlMs: 30_000 };
 const opened: ProfileCache[] = [];
@@ -35,10 +36,10 @@ async function openInstance(redis: RedisConfig) {
   opened.push(cache);
   await waitUntil(() => cache.status() === 'up', 10_000, 'Redis to connect');
   const fetch = jest.fn<(id: string) => Promise<FetchedProfile>>((id) => Promise.resolve(testFetched({ id })));
-  const lookup = (id = 'usr_1', directive: CacheDirective = 'default'): CacheLookup => ({
+  const lookup = (id = 'usr_1', directives: CacheDirectives = {}): CacheLookup => ({
     key: { source: 'crm-usertour', by: 'id', id },
     policy: POLICY,
-    directive,
+    directives,
     fetch: () => fetch(id),
   });
   return { cache, fetch, lookup };
@@ -80,7 +81,7 @@ describe('ProfileCache on a Redis Cluster', () => {
     const answers = await Promise.all(Array.from({ length: 100 }, (_, i) => (i % 2 === 0 ? a : b).cache.get((i % 2 === 0 ? a : b).lookup())));
 
     expect(a.fetch.mock.calls.length + b.fetch.mock.calls.length).toBe(1);
-    expect(answers.filter((answer) => answer.cacheStatus.endsWith('; collapsed'))).toHaveLength(99);
+    expect(answers.filter((answer) => cacheStatusOf(answer.outcome).endsWith('; collapsed'))).toHaveLength(99);
   });
 
   it('should share entries whose keys live on every node', async () => {
@@ -93,7 +94,7 @@ describe('ProfileCache on a Redis Cluster', () => {
     const answers = await Promise.all(IDS.map((id) => b.cache.get(b.lookup(id))));
 
     expect(b.fetch).not.toHaveBeenCalled();
-    expect(answers.every((answer) => answer.cacheStatus.startsWith('profile-gateway; hit;'))).toBe(true);
+    expect(answers.every((answer) => cacheStatusOf(answer.outcome).startsWith('profile-gateway; hit;'))).toBe(true);
     const slots = await Promise.all(IDS.map((id) => admin.cluster('KEYSLOT', profileCacheKey(keyPrefix, { source: 'crm-usertour', by: 'id', id }))));
     const owners = new Set(slots.map((slot) => Math.floor((slot) / 5_462)));
     expect(owners.size).toBe(3);
@@ -109,7 +110,7 @@ describe('ProfileCache on a Redis Cluster', () => {
     await b.cache.get(b.lookup());
 
     a.fetch.mockResolvedValue(testFetched({ displayName: 'After' }));
-    await a.cache.get(a.lookup('usr_1', 'no-cache'));
+    await a.cache.get(a.lookup('usr_1', { noCache: true }));
     const refreshedAt = Date.now();
     await waitUntil(async () => (await b.cache.get(b.lookup())).entry.profile.displayName === 'After', 1_000, 'the invalidation');
 
@@ -144,7 +145,7 @@ describe('ProfileCache on a Redis Cluster', () => {
     const key = profileCacheKey(keyPrefix, { source: 'crm-usertour', by: 'id', id: 'after_restart' });
     await waitUntil(
       async () => {
-        await a.cache.get(a.lookup('after_restart', 'no-cache'));
+        await a.cache.get(a.lookup('after_restart', { noCache: true }));
         await a.cache.whenIdle();
         return (await admin.exists(key)) === 1;
       },
@@ -182,7 +183,7 @@ describe('ProfileCache behind Redis Sentinel', () => {
     const answers = await Promise.all(Array.from({ length: 40 }, (_, i) => (i % 2 === 0 ? a : b).cache.get((i % 2 === 0 ? a : b).lookup())));
 
     expect(a.fetch.mock.calls.length + b.fetch.mock.calls.length).toBe(1);
-    expect(answers.filter((answer) => answer.cacheStatus.endsWith('; collapsed'))).toHaveLength(39);
+    expect(answers.filter((answer) => cacheStatusOf(answer.outcome).endsWith('; collapsed'))).toHaveLength(39);
   });
 
   it('should follow a failover to the promoted replica', async () => {
@@ -193,14 +194,14 @@ describe('ProfileCache behind Redis Sentinel', () => {
     await sentinel.master.stop();
     await sentinel.waitForMaster(replica.port, 20_000);
     const answer = await a.cache.get(a.lookup('during_failover'));
-    expect(answer.cacheStatus).toBe('profile-gateway; fwd=miss; stored');
+    expect(cacheStatusOf(answer.outcome)).toBe('profile-gateway; fwd=miss; stored');
 
     const promoted = new Redis(replica.url);
     try {
       const key = profileCacheKey(keyPrefix, { source: 'crm-usertour', by: 'id', id: 'after_failover' });
       await waitUntil(
         async () => {
-          await a.cache.get(a.lookup('after_failover', 'no-cache'));
+          await a.cache.get(a.lookup('after_failover', { noCache: true }));
           await a.cache.whenIdle();
           return (await promoted.exists(key)) === 1;
         },

@@ -3,10 +3,12 @@ import { Redis } from 'ioredis';
 
 import { testFetched } from '../../test/support/test-profiles.js';
 import type { CachePolicy, RedisConfig } from '../config/config.types.js';
-import { ProfileNotFoundError } from '../profiles/profile.errors.js';
+import { ProfileNotFoundError, UpstreamTimeoutError } from '../profiles/profile.errors.js';
 import type { FetchedProfile } from '../profiles/profile-source.port.js';
 import { profileLeaseKey } from './cache-keys.js';
-import { type CacheDirective, type CacheLookup, createProfileCache, type ProfileCache } from './profile-cache.js';
+import { cacheStatusOf } from './cache-outcome.js';
+import { LEASE_TTL_MS } from './fleet-lease.js';
+import { type CacheDirectives, type CacheLookup, createProfileCache, type FetchBudget, type ProfileCache } from './profile-cache.js';
 
 const REDIS_URL = process.env.REDIS_URL as string;
 const POLICY: CachePolicy = { ttlMs: 60_000, staleWhileRevalidateMs: 10_000, staleIfErrorMs: 120_000, notFoundTtlMs: 30_000 };
@@ -37,13 +39,13 @@ async function openInstance(redis: RedisConfig) {
   const cache = createProfileCache({ redis, memory: { maxItems: 1_000, ttlMs: 60_000 }, logger: { warn: jest.fn(), error: jest.fn() } });
   opened.push(cache);
   await waitUntil(() => cache.status() === 'up', 5_000, 'Redis to connect');
-  const fetch = jest.fn<() => Promise<FetchedProfile>>();
-  const lookup = (options: { directive?: CacheDirective; leaseMs?: number; id?: string } = {}): CacheLookup => ({
+  const fetch = jest.fn<(budget: FetchBudget) => Promise<FetchedProfile>>();
+  const lookup = (options: { directives?: CacheDirectives; budgetMs?: number; id?: string } = {}): CacheLookup => ({
     key: { source: 'crm-usertour', by: 'id', id: options.id ?? 'usr_1' },
     policy: POLICY,
-    directive: options.directive ?? 'default',
+    directives: options.directives ?? {},
     fetch,
-    ...(options.leaseMs === undefined ? {} : { leaseMs: options.leaseMs }),
+    ...(options.budgetMs === undefined ? {} : { budgetMs: options.budgetMs }),
   });
   return { cache, fetch, lookup };
 }
@@ -75,27 +77,34 @@ describe('ProfileCache instances sharing one Redis', () => {
     const answers = await Promise.all(Array.from({ length: 100 }, (_, i) => (i % 2 === 0 ? a : b).cache.get((i % 2 === 0 ? a : b).lookup())));
 
     expect(a.fetch.mock.calls.length + b.fetch.mock.calls.length).toBe(1);
-    const statuses = answers.map((answer) => answer.cacheStatus);
+    const statuses = answers.map((answer) => cacheStatusOf(answer.outcome));
     expect(statuses.filter((status) => status === 'profile-gateway; fwd=miss; stored')).toHaveLength(1);
     expect(statuses.filter((status) => status === 'profile-gateway; fwd=miss; stored; collapsed')).toHaveLength(99);
     expect(new Set(answers.map((answer) => answer.entry.etag)).size).toBe(1);
   });
 
-  it('should hold the lease for leaseMs during the call and release it once the entry is stored', async () => {
+  it('should keep its short lease alive for a call longer than the lease and release it once the entry is stored', async () => {
     const keyPrefix = uniquePrefix();
     const a = await openInstance({ url: REDIS_URL, keyPrefix, commandTimeoutMs: 200 });
     const leaseKey = profileLeaseKey(keyPrefix, { source: 'crm-usertour', by: 'id', id: 'usr_1' });
-    let pttlDuringCall = 0;
+    const pttls: number[] = [];
     a.fetch.mockImplementation(async () => {
-      pttlDuringCall = await raw.pttl(leaseKey);
+      for (let i = 0; i < 4; i += 1) {
+        pttls.push(await raw.pttl(leaseKey));
+        await sleep(LEASE_TTL_MS / 2);
+      }
+      pttls.push(await raw.pttl(leaseKey));
       return testFetched();
     });
 
-    await a.cache.get(a.lookup({ leaseMs: 4_000 }));
+    await a.cache.get(a.lookup());
     await a.cache.whenIdle();
 
-    expect(pttlDuringCall).toBeGreaterThan(3_500);
-    expect(pttlDuringCall).toBeLessThanOrEqual(4_000);
+    expect(pttls).toHaveLength(5);
+    for (const pttl of pttls) {
+      expect(pttl).toBeGreaterThan(0);
+      expect(pttl).toBeLessThanOrEqual(LEASE_TTL_MS);
+    }
     expect(await raw.exists(leaseKey)).toBe(0);
   });
 
@@ -117,24 +126,26 @@ describe('ProfileCache instances sharing one Redis', () => {
     expect(b.fetch).not.toHaveBeenCalled();
   });
 
-  it('should call the upstream itself within the lease time when the holder’s call never ends', async () => {
+  it('should answer UPSTREAM_TIMEOUT within its budget, without a call of its own, while a live holder’s call never ends', async () => {
     const redis: RedisConfig = { url: REDIS_URL, keyPrefix: uniquePrefix(), commandTimeoutMs: 200 };
     const a = await openInstance(redis);
     const b = await openInstance(redis);
-    a.fetch.mockReturnValue(new Promise<FetchedProfile>(() => undefined));
+    let endHolderCall: (error: Error) => void = () => undefined;
+    a.fetch.mockReturnValue(new Promise<FetchedProfile>((_resolve, reject) => (endHolderCall = reject)));
     b.fetch.mockResolvedValue(testFetched({ displayName: 'From B' }));
 
-    void a.cache.get(a.lookup({ leaseMs: 300 })).catch(() => undefined);
+    const holder = a.cache.get(a.lookup({ budgetMs: 60_000 })).catch((reason: unknown) => reason);
     await sleep(20);
     const started = Date.now();
-    const answer = await b.cache.get(b.lookup({ leaseMs: 300 }));
+    const error = await b.cache.get(b.lookup({ budgetMs: 800 })).catch((reason: unknown) => reason);
     const elapsed = Date.now() - started;
 
-    expect(answer.cacheStatus).toBe('profile-gateway; fwd=miss; stored');
-    expect(answer.entry.profile.displayName).toBe('From B');
-    expect(b.fetch).toHaveBeenCalledTimes(1);
-    expect(elapsed).toBeGreaterThanOrEqual(200);
-    expect(elapsed).toBeLessThan(600);
+    expect(error).toBeInstanceOf(UpstreamTimeoutError);
+    expect(b.fetch).not.toHaveBeenCalled();
+    expect(elapsed).toBeGreaterThanOrEqual(790);
+    expect(elapsed).toBeLessThan(800 + 100);
+    endHolderCall(new UpstreamTimeoutError('crm-usertour', 60_000));
+    expect(await holder).toBeInstanceOf(UpstreamTimeoutError);
   });
 
   it('should call the upstream itself once the lease of an instance that died expires', async () => {
@@ -147,7 +158,7 @@ describe('ProfileCache instances sharing one Redis', () => {
     const answer = await b.cache.get(b.lookup());
     const elapsed = Date.now() - started;
 
-    expect(answer.cacheStatus).toBe('profile-gateway; fwd=miss; stored');
+    expect(cacheStatusOf(answer.outcome)).toBe('profile-gateway; fwd=miss; stored');
     expect(elapsed).toBeGreaterThanOrEqual(200);
     expect(elapsed).toBeLessThan(400);
   });
@@ -163,11 +174,11 @@ describe('ProfileCache instances sharing one Redis', () => {
     const slow = a.cache.get(a.lookup());
     await sleep(20);
     const started = Date.now();
-    const refreshed = await b.cache.get(b.lookup({ directive: 'no-cache' }));
+    const refreshed = await b.cache.get(b.lookup({ directives: { noCache: true } }));
 
     expect(Date.now() - started).toBeLessThan(200);
-    expect(refreshed.cacheStatus).toBe('profile-gateway; fwd=request; stored');
+    expect(cacheStatusOf(refreshed.outcome)).toBe('profile-gateway; fwd=request; stored');
     expect(refreshed.entry.profile.displayName).toBe('Now');
-    await expect(slow).resolves.toMatchObject({ cacheStatus: 'profile-gateway; fwd=miss; stored' });
+    expect(cacheStatusOf((await slow).outcome)).toBe('profile-gateway; fwd=miss; stored');
   });
 });

@@ -1,6 +1,7 @@
 import { NotFoundException } from '@nestjs/common';
 
 import {
+  ERROR_CODES,
   ProfileNotFoundError,
   RateLimitedError,
   UnauthorizedError,
@@ -9,13 +10,15 @@ import {
   ValidationError,
 } from '../profiles/profile.errors.js';
 import { toProblem } from './problem.filter.js';
+import { problem, problemTypeOf, STATUS_OF } from './problem.js';
+import { MethodNotAllowedError } from './request-errors.js';
 
 describe('toProblem', () => {
   it('should map a domain error to its status with source and request id', () => {
     const { body } = toProblem(new ProfileNotFoundError('crm', '42'), 'req-1');
 
     expect(body).toEqual({
-      type: 'about:blank',
+      type: '/problems/profile-not-found',
       title: 'Not Found',
       status: 404,
       code: 'PROFILE_NOT_FOUND',
@@ -51,6 +54,42 @@ describe('toProblem', () => {
 
   it('should map an unknown route to 404 NOT_FOUND', () => {
     expect(toProblem(new NotFoundException('Cannot GET /nope'), 'r').body).toMatchObject({ status: 404, code: 'NOT_FOUND' });
+  });
+
+  it.each([
+    ['a malformed header line', 'HPE_INVALID_HEADER_TOKEN', 400, 'BAD_REQUEST'],
+    ['Content-Length with Transfer-Encoding', 'HPE_UNEXPECTED_CONTENT_LENGTH', 400, 'BAD_REQUEST'],
+    ['a request head over the limit', 'HPE_HEADER_OVERFLOW', 431, 'HEADERS_TOO_LARGE'],
+  ])('should map a Node parser error for %s', (_label, code, status, problemCode) => {
+    expect(toProblem(Object.assign(new Error('Parse Error'), { code }), 'r').body).toMatchObject({ status, code: problemCode, requestId: 'r' });
+  });
+
+  it.each([
+    ['malformed percent-encoding', { code: 'FST_ERR_BAD_URL', statusCode: 400 }, 400, 'VALIDATION_ERROR'],
+    ['a body over the limit', { code: 'FST_ERR_CTP_BODY_TOO_LARGE', statusCode: 413 }, 413, 'PAYLOAD_TOO_LARGE'],
+    ['an unsupported body type', { code: 'FST_ERR_CTP_INVALID_MEDIA_TYPE', statusCode: 415 }, 415, 'UNSUPPORTED_MEDIA_TYPE'],
+    ['a static path outside its root', { statusCode: 403 }, 404, 'NOT_FOUND'],
+    ['another 4xx of the framework', { code: 'FST_ERR_SOMETHING', statusCode: 400 }, 400, 'BAD_REQUEST'],
+    ['a 5xx of the framework', { code: 'FST_ERR_SOMETHING', statusCode: 500 }, 500, 'INTERNAL_ERROR'],
+  ])('should map a Fastify error for %s', (_label, fields, status, problemCode) => {
+    expect(toProblem(Object.assign(new Error('framework'), fields), 'r').body).toMatchObject({ status, code: problemCode });
+  });
+
+  it('should list the allowed methods of a 405 in Allow', () => {
+    const { body, headers } = toProblem(new MethodNotAllowedError('PUT', ['GET', 'HEAD']), 'r');
+
+    expect(body).toMatchObject({ status: 405, code: 'METHOD_NOT_ALLOWED', type: '/problems/method-not-allowed' });
+    expect(headers.allow).toBe('GET, HEAD');
+  });
+
+  it('should give every code its own problem type and its status from the one map', () => {
+    for (const code of ERROR_CODES) {
+      const body = problem(code, 'd', 'r');
+      expect(body.type).toBe(`/problems/${code.toLowerCase().replaceAll('_', '-')}`);
+      expect(body.status).toBe(STATUS_OF[code]);
+      expect(body.title).not.toBe('Error');
+    }
+    expect(problemTypeOf('UPSTREAM_TIMEOUT')).toBe('/problems/upstream-timeout');
   });
 
   it('should hide the details of an unexpected error behind the request id', () => {

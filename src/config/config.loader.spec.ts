@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { jest } from '@jest/globals';
 
 import type { AdapterKind } from '../profiles/adapter-kind.js';
+import { ADAPTER_KINDS } from '../sources/source-registry.js';
 import { ConfigError, type ConfigProblem, DEFAULT_CONFIG_PATH, type KindOptionsValidator, loadConfig, type LoadConfigOptions } from './config.loader.js';
 import type { GatewayConfig } from './config.types.js';
 
@@ -41,8 +42,8 @@ function writeConfig(text: string, name = 'gateway.yaml'): string {
   return path;
 }
 
-function load(text: string, options: LoadConfigOptions = {}): GatewayConfig {
-  return loadConfig({ env: {}, ...options, path: writeConfig(text) });
+function load(text: string, options: Partial<LoadConfigOptions> = {}): GatewayConfig {
+  return loadConfig({ kinds: ADAPTER_KINDS, env: {}, ...options, path: writeConfig(text) });
 }
 
 function configErrorOf(run: () => unknown): ConfigError {
@@ -56,7 +57,7 @@ function configErrorOf(run: () => unknown): ConfigError {
 }
 
 /** Loads a file that must be invalid and returns its problems. */
-function problemsOf(text: string, options: LoadConfigOptions = {}): ConfigProblem[] {
+function problemsOf(text: string, options: Partial<LoadConfigOptions> = {}): ConfigProblem[] {
   return configErrorOf(() => load(text, options)).problems;
 }
 
@@ -70,7 +71,7 @@ describe('loadConfig', () => {
     it('should read the file named by GATEWAY_CONFIG when no path is given', () => {
       const path = writeConfig(MINIMAL, 'from-env.yaml');
 
-      const config = loadConfig({ env: { GATEWAY_CONFIG: path } });
+      const config = loadConfig({ kinds: ADAPTER_KINDS, env: { GATEWAY_CONFIG: path } });
 
       expect(config.sources.map((s) => s.name)).toEqual(['crm']);
     });
@@ -81,7 +82,7 @@ describe('loadConfig', () => {
       const previous = process.cwd();
       process.chdir(dir);
       try {
-        const config = loadConfig({ env: {} });
+        const config = loadConfig({ kinds: ADAPTER_KINDS, env: {} });
 
         expect(config.sources.map((s) => s.name)).toEqual(['crm']);
       } finally {
@@ -92,7 +93,7 @@ describe('loadConfig', () => {
     it('should report a missing file as one problem naming its path', () => {
       const path = join(dir, 'nope.yaml');
 
-      const error = configErrorOf(() => loadConfig({ path, env: {} }));
+      const error = configErrorOf(() => loadConfig({ kinds: ADAPTER_KINDS, path, env: {} }));
 
       expect(error.problems).toEqual([{ path, message: expect.stringContaining('file not found') }]);
       expect(error.file).toBe(path);
@@ -137,7 +138,9 @@ describe('loadConfig', () => {
 
       expect(config.server).toEqual({ port: 3000, host: '0.0.0.0', shutdownTimeoutMs: 10_000 });
       expect(config.log).toEqual({ level: 'info' });
-      expect(config.cache).toEqual({ memory: { maxItems: 10_000, ttlMs: 30_000 } });
+      expect(config.cache).toEqual({ memory: { maxItems: 10_000, ttlMs: 30_000, maxBytes: 64 * 1024 * 1024 } });
+      expect(config.batch).toEqual({ maxLookups: 100 });
+      expect(config.tracing).toBeUndefined();
       expect(config.defaults).toEqual({
         timeoutMs: 2_000,
         retries: 2,
@@ -155,7 +158,6 @@ describe('loadConfig', () => {
         baseUrl: 'https://api.usertour.io',
         token: 'tok',
         options: {},
-        memoryTtlMs: 30_000,
       });
     });
 
@@ -221,22 +223,14 @@ defaults:
       expect(config.defaults.maxResponseBytes).toBe(4_096);
     });
 
-    it('should cap the memory ttl at each source ttl without changing the other sources', () => {
-      const config = load(`${MINIMAL}
-  fast:
-    kind: vemetric
-    baseUrl: https://api.vemetric.com
-    token: t
-    cache: { ttl: 10s }
-cache:
-  memory: { ttl: 1m, maxItems: 50 }
-`);
+    it('should read the memory tier settings, sizes as bytes or with a unit', () => {
+      const withUnit = load(`${MINIMAL}cache:\n  memory: { ttl: 1m, maxItems: 50, maxBytes: 512KiB }\n`);
+      const inBytes = load(`${MINIMAL}cache:\n  memory: { maxBytes: 4096 }\n`);
+      const upperCase = load(`${MINIMAL}cache:\n  memory: { maxBytes: 64MB }\n`);
 
-      expect(config.cache.memory).toEqual({ maxItems: 50, ttlMs: 60_000 });
-      expect(config.sources.map((s) => [s.name, s.memoryTtlMs])).toEqual([
-        ['crm', 60_000],
-        ['fast', 10_000],
-      ]);
+      expect(withUnit.cache.memory).toEqual({ maxItems: 50, ttlMs: 60_000, maxBytes: 524_288 });
+      expect(inBytes.cache.memory.maxBytes).toBe(4_096);
+      expect(upperCase.cache.memory.maxBytes).toBe(67_108_864);
     });
   });
 
@@ -259,19 +253,27 @@ cache:
       expect(load(MINIMAL, { env: { PORT: '', HOST: '' } }).server).toMatchObject({ port: 3000, host: '0.0.0.0' });
     });
 
-    it('should not report an invalid file port that PORT replaces', () => {
-      expect(load(`${MINIMAL}server: { port: 99999 }\n`, { env: { PORT: '4000' } }).server.port).toBe(4000);
-    });
-
-    it.each([['65536'], ['-1'], ['80a'], ['3.5']])('should report PORT=%s', (port) => {
-      expect(problemsOf(MINIMAL, { env: { PORT: port } })).toEqual([
-        { path: 'PORT', message: 'must be an integer from 0 to 65535 (it overrides server.port)' },
+    it('should still report an invalid file port when PORT replaces it', () => {
+      expect(problemsOf(`${MINIMAL}server: { port: abc }\n`, { env: { PORT: '4000' } })).toEqual([
+        { path: 'server.port', message: 'must be an integer from 0 to 65535' },
       ]);
     });
 
-    it('should report a HOST with spaces', () => {
+    it.each([['abc'], ['65536'], ['-1'], ['80a'], ['3.5']])('should report PORT=%s under server.port', (port) => {
+      expect(problemsOf(MINIMAL, { env: { PORT: port } })).toEqual([
+        { path: 'server.port', message: 'must be an integer from 0 to 65535 (from the environment variable PORT)' },
+      ]);
+    });
+
+    it('should report an invalid PORT even when the file sets a valid port', () => {
+      expect(problemsOf(`${MINIMAL}server: { port: 8080 }\n`, { env: { PORT: 'abc' } })).toEqual([
+        { path: 'server.port', message: 'must be an integer from 0 to 65535 (from the environment variable PORT)' },
+      ]);
+    });
+
+    it('should report a HOST with spaces under server.host', () => {
       expect(problemsOf(MINIMAL, { env: { HOST: 'local host' } })).toEqual([
-        { path: 'HOST', message: 'must not contain whitespace or control characters (it overrides server.host)' },
+        { path: 'server.host', message: 'must not contain whitespace or control characters (from the environment variable HOST)' },
       ]);
     });
 
@@ -306,13 +308,13 @@ sources:
     retries: \${CRM_RETRIES:-1}
     timeout: \${CRM_TIMEOUT:-2s}
 `,
-        { env: { APP_PORT: '8081', KEY_A: 'k', CRM_URL: 'https://crm.example.com', CRM_TOKEN: 'tok', AUTH_OFF: 'false' } },
+        { env: { APP_PORT: '8081', KEY_A: 'key-a-0123456789', CRM_URL: 'https://crm.example.com', CRM_TOKEN: 'tok', AUTH_OFF: 'false' } },
       );
 
       expect(config.server).toMatchObject({ port: 8081, host: '0.0.0.0' });
       expect(config.auth.disabled).toBe(false);
       expect(config.sources[0]).toMatchObject({ baseUrl: 'https://crm.example.com/v1', token: 'tok', retries: 1, timeoutMs: 2_000 });
-      expect(config.auth.apiKeys[0]?.keySha256).toBe(sha256('k'));
+      expect(config.auth.apiKeys[0]?.keySha256).toBe(sha256('key-a-0123456789'));
     });
 
     it('should report each unset variable once, with the path where it appears', () => {
@@ -374,7 +376,21 @@ sources:
 
     it('should report an unknown kind, listing the known ones', () => {
       expect(problemsOf(MINIMAL.replace('kind: usertour', 'kind: hubspot'))).toEqual([
-        { path: 'sources.crm.kind', message: 'must be one of vemetric, scalepad-amm, usertour, org-directory' },
+        { path: 'sources.crm.kind', message: `must be one of ${ADAPTER_KINDS.join(', ')}` },
+      ]);
+    });
+
+    it('should accept exactly the kinds it is handed (the registry owns the list)', () => {
+      expect(problemsOf(MINIMAL, { kinds: ['vemetric', 'org-directory'] })).toEqual([
+        { path: 'sources.crm.kind', message: 'must be one of vemetric, org-directory' },
+      ]);
+      expect(load(MINIMAL.replace('kind: usertour', 'kind: hubspot'), { kinds: ['hubspot'] }).sources[0]?.kind).toBe('hubspot');
+    });
+
+    it('should report an unknown kind in the place of the kind key, before the later keys', () => {
+      expect(problemsOf(MINIMAL.replace('kind: usertour', 'kind: hubspot').replace(/baseUrl: .*/, 'baseUrl: ftp://x'))).toEqual([
+        { path: 'sources.crm.kind', message: `must be one of ${ADAPTER_KINDS.join(', ')}` },
+        { path: 'sources.crm.baseUrl', message: 'must be an http(s) URL' },
       ]);
     });
 
@@ -492,7 +508,10 @@ sources:
     it('should hash a plain key and never keep it', () => {
       const config = load(MINIMAL);
 
-      expect(config.auth).toEqual({ disabled: false, apiKeys: [{ name: 'dashboard', keySha256: sha256('dashboard-secret'), sources: ['*'] }] });
+      expect(config.auth).toEqual({
+        disabled: false,
+        apiKeys: [{ name: 'dashboard', keySha256: sha256('dashboard-secret'), sources: ['*'], actions: ['read'] }],
+      });
       expect(JSON.stringify(config)).not.toContain('dashboard-secret');
     });
 
@@ -507,8 +526,8 @@ sources:
       );
 
       expect(config.auth.apiKeys).toEqual([
-        { name: 'dashboard', keySha256: sha256('dashboard-secret'), sources: ['*'], rateLimit: { limit: 600, windowMs: 60_000 } },
-        { name: 'warmer', keySha256: digest.toLowerCase(), sources: ['crm'] },
+        { name: 'dashboard', keySha256: sha256('dashboard-secret'), sources: ['*'], rateLimit: { limit: 600, windowMs: 60_000 }, actions: ['read'] },
+        { name: 'warmer', keySha256: digest.toLowerCase(), sources: ['crm'], actions: ['read'] },
       ]);
     });
 
@@ -531,11 +550,11 @@ sources:
 auth:
   disabled: maybe
   apiKeys:
-    - { name: a, key: k1, keySha256: ${sha256('k1')}, sources: ["*"] }
+    - { name: a, key: key-one-0123456789, keySha256: ${sha256('key-one-0123456789')}, sources: ["*"] }
     - { name: b, sources: ["*"] }
-    - { name: a, key: k3, sources: [crm, missing] }
+    - { name: a, key: key-three-0123456789, sources: [crm, missing] }
     - { name: d, keySha256: abc, sources: [] }
-    - { name: e, key: k3, sources: ["*"], rateLimit: { limit: 0, window: forever } }
+    - { name: e, key: key-three-0123456789, sources: ["*"], rateLimit: { limit: 0, window: forever } }
     - { name: "bad name", key: "k 6", sources: [7] }
     - just-a-string
 sources:
@@ -603,17 +622,101 @@ sources:
       ['redis: { url: "redis://a", commandTimeout: 0 }', 'cache.redis.commandTimeout', 'must be longer than 0ms'],
       ['memory: { maxItems: 0 }', 'cache.memory.maxItems', 'must be an integer from 1 to 10000000'],
       ['memory: { ttl: 1x }', 'cache.memory.ttl', expect.stringMatching(/^must be a number/)],
-      ['memory: { size: 1 }', 'cache.memory.size', 'unknown key (expected one of maxItems, ttl)'],
+      ['memory: { size: 1 }', 'cache.memory.size', 'unknown key (expected one of maxItems, ttl, maxBytes)'],
+      ['memory: { maxBytes: 1gb }', 'cache.memory.maxBytes', expect.stringMatching(/^must be a number of bytes or an integer with a unit/)],
+      ['memory: { maxBytes: 0 }', 'cache.memory.maxBytes', 'must be at least 1 byte'],
+      ['memory: { maxBytes: -1mb }', 'cache.memory.maxBytes', 'must not be negative'],
     ])('should report %s', (line, path, message) => {
       expect(problemsOf(`${MINIMAL}cache:\n  ${line}\n`)).toEqual([{ path, message }]);
+    });
+  });
+
+  describe('contract v2 keys', () => {
+    /** MINIMAL with `lines` appended under its only API key. */
+    const withKey = (lines: string): string => MINIMAL.replace('      sources: ["*"]\n', `      sources: ["*"]\n${lines.replace(/^/gm, '      ')}\n`);
+
+    it('should default the actions of a key to read and read read and purge', () => {
+      expect(load(MINIMAL).auth.apiKeys[0]?.actions).toEqual(['read']);
+      expect(load(withKey('actions: [read, purge]')).auth.apiKeys[0]?.actions).toEqual(['read', 'purge']);
+      expect(load(withKey('actions: [purge]')).auth.apiKeys[0]?.actions).toEqual(['purge']);
+    });
+
+    it.each([
+      ['actions: [read, delete]', '"delete" is not an action (expected one of read, purge)'],
+      ['actions: [7]', '7 is not an action (expected one of read, purge)'],
+      ['actions: []', 'must be a non-empty list of read, purge'],
+      ['actions: read', 'must be a non-empty list of read, purge'],
+    ])('should report %s', (line, message) => {
+      expect(problemsOf(withKey(line))).toEqual([{ path: 'auth.apiKeys[0].actions', message }]);
+    });
+
+    it('should require a plain caller key of at least 16 characters, and keep the hex-64 rule of keySha256', () => {
+      expect(problemsOf(MINIMAL.replace('key: dashboard-secret', 'key: x'))).toEqual([
+        { path: 'auth.apiKeys[0].key', message: 'must be at least 16 characters' },
+      ]);
+      expect(problemsOf(MINIMAL.replace('key: dashboard-secret', `key: ${'k'.repeat(15)}`))).toEqual([
+        { path: 'auth.apiKeys[0].key', message: 'must be at least 16 characters' },
+      ]);
+      expect(load(MINIMAL.replace('key: dashboard-secret', `key: ${'k'.repeat(16)}`)).auth.apiKeys[0]?.keySha256).toBe(sha256('k'.repeat(16)));
+      expect(problemsOf(MINIMAL.replace('key: dashboard-secret', `keySha256: ${'a'.repeat(63)}`))).toEqual([
+        { path: 'auth.apiKeys[0].keySha256', message: 'must be 64 hexadecimal characters (a SHA-256 digest)' },
+      ]);
+    });
+
+    it('should count a caller key in characters, not UTF-16 units', () => {
+      expect(problemsOf(MINIMAL.replace('key: dashboard-secret', `key: ${'😀'.repeat(15)}`))).toEqual([
+        { path: 'auth.apiKeys[0].key', message: 'must be at least 16 characters' },
+      ]);
+    });
+
+    it('should read batch.maxLookups, also from a variable', () => {
+      expect(load(`${MINIMAL}batch: { maxLookups: 1000 }\n`).batch).toEqual({ maxLookups: 1000 });
+      expect(load(`${MINIMAL}batch:\n  maxLookups: \${MAX_LOOKUPS}\n`, { env: { MAX_LOOKUPS: '7' } }).batch.maxLookups).toBe(7);
+    });
+
+    it.each([
+      ['batch: { maxLookups: 0 }', 'batch.maxLookups', 'must be an integer from 1 to 1000'],
+      ['batch: { maxLookups: 1001 }', 'batch.maxLookups', 'must be an integer from 1 to 1000'],
+      ['batch: { maxLookups: 2.5 }', 'batch.maxLookups', 'must be an integer from 1 to 1000'],
+      ['batch: { max: 5 }', 'batch.max', 'unknown key (expected one of maxLookups)'],
+      ['batch: 5', 'batch', 'must be a mapping'],
+    ])('should report %s', (line, path, message) => {
+      expect(problemsOf(`${MINIMAL}${line}\n`)).toEqual([{ path, message }]);
+    });
+
+    it('should read a tracing section with its defaults', () => {
+      const config = load(`${MINIMAL}tracing:\n  otlpEndpoint: http://127.0.0.1:4318/v1/traces\n`);
+
+      expect(config.tracing).toEqual({ otlpEndpoint: 'http://127.0.0.1:4318/v1/traces', serviceName: 'profile-gateway', sampleRatio: 1 });
+    });
+
+    it('should read every tracing key, the ratio also as a string', () => {
+      const config = load(`${MINIMAL}tracing: { otlpEndpoint: "https://otel.example.com/v1/traces", serviceName: pgw-eu, sampleRatio: "0.25" }\n`);
+
+      expect(config.tracing).toEqual({ otlpEndpoint: 'https://otel.example.com/v1/traces', serviceName: 'pgw-eu', sampleRatio: 0.25 });
+      expect(load(`${MINIMAL}tracing: { otlpEndpoint: "http://otel:4318", sampleRatio: 0 }\n`).tracing?.sampleRatio).toBe(0);
+    });
+
+    it.each([
+      ['tracing: { serviceName: x }', 'tracing.otlpEndpoint', 'is required'],
+      ['tracing: { otlpEndpoint: "grpc://otel:4317" }', 'tracing.otlpEndpoint', 'must be an http(s) URL'],
+      ['tracing: { otlpEndpoint: otel }', 'tracing.otlpEndpoint', 'must be an http(s) URL'],
+      ['tracing: { otlpEndpoint: "http://otel:4318", serviceName: "" }', 'tracing.serviceName', 'must not be empty'],
+      ['tracing: { otlpEndpoint: "http://otel:4318", sampleRatio: 1.5 }', 'tracing.sampleRatio', 'must be a number from 0 to 1'],
+      ['tracing: { otlpEndpoint: "http://otel:4318", sampleRatio: -0.1 }', 'tracing.sampleRatio', 'must be a number from 0 to 1'],
+      ['tracing: { otlpEndpoint: "http://otel:4318", sampleRatio: half }', 'tracing.sampleRatio', 'must be a number from 0 to 1'],
+      ['tracing: { otlpEndpoint: "http://otel:4318", ratio: 1 }', 'tracing.ratio', 'unknown key (expected one of otlpEndpoint, serviceName, sampleRatio)'],
+      ['tracing:', 'tracing', 'must be a mapping'],
+    ])('should report %s', (line, path, message) => {
+      expect(problemsOf(`${MINIMAL}${line}\n`)).toEqual([{ path, message }]);
     });
   });
 
   describe('whole file', () => {
     it('should report unknown keys at the top level and in sections', () => {
       expect(problemsOf(`${MINIMAL}sever: { port: 1 }\nserver: { prot: 1 }\ndefault: {}\n`)).toEqual([
-        { path: 'sever', message: 'unknown key (expected one of server, log, auth, cache, defaults, sources)' },
-        { path: 'default', message: 'unknown key (expected one of server, log, auth, cache, defaults, sources)' },
+        { path: 'sever', message: 'unknown key (expected one of server, log, auth, cache, defaults, batch, tracing, sources)' },
+        { path: 'default', message: 'unknown key (expected one of server, log, auth, cache, defaults, batch, tracing, sources)' },
         { path: 'server.prot', message: 'unknown key (expected one of port, host, shutdownTimeout)' },
       ]);
     });
@@ -642,7 +745,7 @@ sources:
         { path: 'defaults.retries', message: 'must be an integer from 0 to 10' },
         { path: 'sources.crm.baseUrl', message: 'must be an http(s) URL' },
         { path: 'sources.Bad', message: expect.stringMatching(/^source name must be/) },
-        { path: 'sources.Bad.kind', message: 'must be one of vemetric, scalepad-amm, usertour, org-directory' },
+        { path: 'sources.Bad.kind', message: `must be one of ${ADAPTER_KINDS.join(', ')}` },
         { path: 'auth.apiKeys[0].sources[0]', message: 'unknown source "nope" (expected "*" or a name under sources)' },
       ]);
       expect(configError.message.split('\n')).toEqual(configError.problems.map((p) => `${p.path}: ${p.message}`));
@@ -660,7 +763,7 @@ sources:
   describe('example file', () => {
     const examplePath = fileURLToPath(new URL('../../config/gateway.example.yaml', import.meta.url));
     const env = {
-      DASHBOARD_API_KEY: 'dashboard-key',
+      DASHBOARD_API_KEY: 'dashboard-key-0123456789',
       CACHE_WARMER_KEY_SHA256: sha256('warmer-key'),
       VEMETRIC_API_KEY: 'vem_0123456789abcdefghijklmnopqrstuv',
       AMM_API_TOKEN: 'amm-token',
@@ -671,14 +774,17 @@ sources:
     it('should load with the variables it references', () => {
       const validateKindOptions = jest.fn<KindOptionsValidator>().mockReturnValue([]);
 
-      const config = loadConfig({ path: examplePath, env, validateKindOptions });
+      const config = loadConfig({ kinds: ADAPTER_KINDS, path: examplePath, env, validateKindOptions });
 
       expect(config.server).toEqual({ port: 3000, host: '0.0.0.0', shutdownTimeoutMs: 10_000 });
       expect(config.auth.apiKeys.map((k) => [k.name, k.keySha256, k.sources])).toEqual([
-        ['admin-dashboard', sha256('dashboard-key'), ['*']],
+        ['admin-dashboard', sha256('dashboard-key-0123456789'), ['*']],
         ['cache-warmer', sha256('warmer-key'), ['product-analytics', 'crm-usertour']],
       ]);
+      expect(config.auth.apiKeys.map((k) => k.actions)).toEqual([['read', 'purge'], ['read']]);
       expect(config.cache.redis).toEqual({ url: 'redis://127.0.0.1:6379/0', keyPrefix: 'pgw', commandTimeoutMs: 500 });
+      expect(config.cache.memory).toEqual({ maxItems: 10_000, ttlMs: 30_000, maxBytes: 64 * 1024 * 1024 });
+      expect(config.batch).toEqual({ maxLookups: 100 });
       expect(config.sources.map((s) => [s.name, s.kind, s.baseUrl])).toEqual([
         ['product-analytics', 'vemetric', 'https://api.vemetric.com'],
         ['endpoint-agents', 'scalepad-amm', 'https://api.example.com'],
@@ -692,7 +798,7 @@ sources:
     });
 
     it('should name every variable it needs when none is set', () => {
-      const { problems } = configErrorOf(() => loadConfig({ path: examplePath, env: {} }));
+      const { problems } = configErrorOf(() => loadConfig({ kinds: ADAPTER_KINDS, path: examplePath, env: {} }));
 
       expect(problems.map((p) => p.message)).toEqual(Object.keys(env).map((name) => `environment variable ${name} is not set`));
     });

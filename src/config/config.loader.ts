@@ -2,26 +2,24 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 
-import { plainToInstance } from 'class-transformer';
-import { getMetadataStorage, validateSync, type ValidationError } from 'class-validator';
 import { type Document, isMap, isScalar, parseDocument } from 'yaml';
 
-import { type AdapterKind, isAdapterKind } from '../profiles/adapter-kind.js';
-import { parseByteSize } from './byte-size.js';
+import type { AdapterKind } from '../profiles/adapter-kind.js';
 import {
+  type ApiKeySchema,
+  type DefaultsSchema,
   GatewayFileSchema,
-  integerProblem,
-  type LOG_LEVELS,
-  normalizeBaseUrl,
-  SOURCE_KEYS,
+  type RedisNodeSchema,
+  type RedisSchema,
+  ServerSchema,
   SOURCE_NAME_PATTERN,
   SourceSchema,
-  textProblem,
+  type SourceSettingsSchema,
 } from './config.schema.js';
-import type { ApiKeyConfig, CachePolicy, GatewayConfig, RedisConfig, RedisNode, SourceConfig, SourceDefaults } from './config.types.js';
+import type { ApiKeyConfig, GatewayConfig, RedisConfig, RedisNode, SourceConfig, SourceDefaults } from './config.types.js';
 import { ConfigError, type ConfigProblem } from './config-error.js';
-import { parseDuration } from './duration.js';
 import { childPath, type Env, interpolateTree, isPlainMapping } from './interpolate.js';
+import { knownKeys, validateAs } from './validation.js';
 
 export { ConfigError, type ConfigProblem } from './config-error.js';
 
@@ -32,6 +30,11 @@ export const DEFAULT_CONFIG_PATH = 'config/gateway.yaml';
 export type KindOptionsValidator = (kind: AdapterKind, options: Record<string, string>) => ConfigProblem[];
 
 export interface LoadConfigOptions {
+  /**
+   * The adapter kinds a source may name, in the order a problem lists them: the registry's `ADAPTER_KINDS`. Passed in
+   * (like `validateKindOptions`) because the configuration sits below the adapters and does not import the registry.
+   */
+  kinds: readonly AdapterKind[];
   /** The file to read; default `env.GATEWAY_CONFIG`, then `config/gateway.yaml`. */
   path?: string;
   /** Environment for `${NAME}`, `GATEWAY_CONFIG`, `PORT` and `HOST`; default `process.env`. */
@@ -40,21 +43,8 @@ export interface LoadConfigOptions {
   validateKindOptions?: KindOptionsValidator;
 }
 
-/** Settings a source gets when neither `defaults` nor the source sets them. */
-export const BUILT_IN_DEFAULTS: SourceDefaults = {
-  timeoutMs: 2_000,
-  retries: 2,
-  connectTimeoutMs: 1_000,
-  maxResponseBytes: 1024 * 1024,
-  maxConcurrency: 16,
-  maxQueue: 100,
-  circuitBreaker: { failureThreshold: 5, halfOpenAfterMs: 30_000 },
-  cache: { ttlMs: 5 * 60_000, staleWhileRevalidateMs: 60_000, staleIfErrorMs: 24 * 3_600_000, notFoundTtlMs: 60_000 },
-};
-
-const SERVER_DEFAULTS = { port: 3000, host: '0.0.0.0', shutdownTimeoutMs: 10_000 };
-const REDIS_DEFAULTS = { keyPrefix: 'pgw', commandTimeoutMs: 500 };
-const MEMORY_DEFAULTS = { maxItems: 10_000, ttlMs: 30_000 };
+/** Every key a source knows (class `SourceSchema`); anything else under a source is a kind option. */
+const SOURCE_KEYS: readonly string[] = knownKeys(SourceSchema);
 
 /**
  * Reads, interpolates and validates the configuration file (contract section 6).
@@ -63,7 +53,7 @@ const MEMORY_DEFAULTS = { maxItems: 10_000, ttlMs: 30_000 };
  * the dotted path of the offending value.
  * @throws ConfigError holding all problems when the file is missing, not YAML, or invalid
  */
-export function loadConfig(options: LoadConfigOptions = {}): GatewayConfig {
+export function loadConfig(options: LoadConfigOptions): GatewayConfig {
   const env = options.env ?? process.env;
   const file = options.path ?? nonEmpty(env.GATEWAY_CONFIG) ?? DEFAULT_CONFIG_PATH;
   let text: string;
@@ -81,7 +71,7 @@ export function loadConfig(options: LoadConfigOptions = {}): GatewayConfig {
 }
 
 /** Like `loadConfig`, from the file's text; `path` only names the file in problems. */
-export function parseConfig(text: string, options: LoadConfigOptions = {}): GatewayConfig {
+export function parseConfig(text: string, options: LoadConfigOptions): GatewayConfig {
   const env = options.env ?? process.env;
   const file = options.path ?? DEFAULT_CONFIG_PATH;
   const validateKindOptions = options.validateKindOptions ?? (() => []);
@@ -95,22 +85,24 @@ export function parseConfig(text: string, options: LoadConfigOptions = {}): Gate
     for (const problem of found) if (!interpolationPaths.has(problem.path)) problems.push(problem);
   };
 
-  const raw = applyEnvOverrides(interpolated.value as Record<string, unknown>, env, report);
-  report(validateAgainst(GatewayFileSchema, raw, ''));
+  // parseYaml returned a mapping, and interpolation keeps the tree's shape.
+  const raw = isPlainMapping(interpolated.value) ? interpolated.value : {};
+  const validated = validateAs(GatewayFileSchema, raw, '');
+  report(validated.problems);
+  const serverOverrides = envOverrides(env, report);
   const sources = isPlainMapping(raw.sources) ? raw.sources : {};
   const sourceNames = namesInFileOrder(sources, sourceOrder);
   if (isPlainMapping(raw.sources) && sourceNames.length === 0) {
     report([{ path: 'sources', message: 'must configure at least one source' }]);
   }
-  const sourceOptions = new Map<string, Record<string, string>>();
-  for (const name of sourceNames) {
-    sourceOptions.set(name, checkSource(name, sources[name], validateKindOptions, report));
-  }
+  const checkedSources = sourceNames.map((name) => checkSource(name, sources[name], options.kinds, validateKindOptions, report));
   report(checkAuth(raw.auth, new Set(sourceNames)));
   report(checkRedis(raw.cache));
 
   if (problems.length > 0) throw new ConfigError(problems, file);
-  return buildConfig(raw, sourceNames, sourceOptions);
+  const config = buildConfig(validated.instance, checkedSources);
+  Object.assign(config.server, serverOverrides);
+  return config;
 }
 
 function nonEmpty(value: string | undefined): string | undefined {
@@ -155,80 +147,43 @@ function parseYaml(text: string, file: string): { value: Record<string, unknown>
   return { value: value as Record<string, unknown>, sourceOrder: sourceKeysOf(document) };
 }
 
-/** `PORT` and `HOST` (when set and not empty) replace `server.port` and `server.host`. */
-function applyEnvOverrides(raw: Record<string, unknown>, env: Env, report: (found: ConfigProblem[]) => void): Record<string, unknown> {
-  const overrides: Record<string, unknown> = {};
+/**
+ * `PORT` and `HOST` (when set and not empty) replace `server.port` and `server.host`. They are checked by the
+ * rules of `server` and reported under its paths, naming the variable; the file's own values are still checked.
+ */
+function envOverrides(env: Env, report: (found: ConfigProblem[]) => void): Partial<Pick<ServerSchema, 'port' | 'host'>> {
+  const plain: Record<string, unknown> = {};
   const port = nonEmpty(env.PORT);
-  if (port !== undefined) {
-    const problem = integerProblem(port, 0, 65_535);
-    if (problem) report([{ path: 'PORT', message: `${problem} (it overrides server.port)` }]);
-    else overrides.port = port;
-  }
   const host = nonEmpty(env.HOST);
-  if (host !== undefined) {
-    const problem = textProblem(host, true);
-    if (problem) report([{ path: 'HOST', message: `${problem} (it overrides server.host)` }]);
-    else overrides.host = host;
-  }
-  if (Object.keys(overrides).length === 0) return raw;
-  if (raw.server === undefined) return { ...raw, server: overrides };
-  if (isPlainMapping(raw.server)) return { ...raw, server: { ...raw.server, ...overrides } };
-  return raw;
+  if (port !== undefined) plain.port = port;
+  if (host !== undefined) plain.host = host;
+  const { instance, problems } = validateAs(ServerSchema, plain, 'server');
+  report(problems.map((problem) => ({ ...problem, message: `${problem.message} (from the environment variable ${problem.path === 'server.port' ? 'PORT' : 'HOST'})` })));
+  return { ...(port !== undefined && { port: instance.port }), ...(host !== undefined && { host: instance.host }) };
 }
 
-/** Runs class-validator on `value` as an instance of `schema`; unknown keys are problems. */
-function validateAgainst(schema: new () => object, value: Record<string, unknown>, path: string): ConfigProblem[] {
-  const instance = plainToInstance(schema, value);
-  const errors = validateSync(instance, { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: false });
-  const problems: ConfigProblem[] = [];
-  flattenErrors(errors, path, false, problems);
-  return problems;
+interface CheckedSource {
+  name: string;
+  /** The validated source; its values are typed only when the whole file is valid. */
+  schema: SourceSchema;
+  options: Record<string, string>;
 }
 
-/** One problem per invalid value, with its dotted path (`[i]` for list items). */
-function flattenErrors(errors: ValidationError[], parent: string, parentIsList: boolean, out: ConfigProblem[]): void {
-  for (const error of errors) {
-    const path = parentIsList && /^\d+$/.test(error.property) ? childPath(parent, Number(error.property)) : childPath(parent, error.property);
-    const constraints = Object.entries(error.constraints ?? {});
-    const own = constraints.find(([name]) => name !== 'nestedValidation');
-    if (own?.[0] === 'whitelistValidation') {
-      out.push({ path, message: unknownKeyMessage(error.target) });
-      continue;
-    }
-    if (own) {
-      out.push({ path, message: own[1] });
-      continue;
-    }
-    if (constraints.length > 0) {
-      out.push({ path, message: 'must be a mapping' });
-      continue;
-    }
-    flattenErrors(error.children ?? [], path, Array.isArray(error.value), out);
-  }
-}
-
-function unknownKeyMessage(target: object | undefined): string {
-  if (!target) return 'unknown key';
-  const known = getMetadataStorage()
-    .getTargetValidationMetadatas(target.constructor, '', true, false)
-    .map((metadata) => metadata.propertyName);
-  return `unknown key (expected one of ${[...new Set(known)].join(', ')})`;
-}
-
-/** Validates one source; returns its kind options (the keys that are not known source settings). */
+/** Validates one source and its kind options (the keys that are not known source settings). */
 function checkSource(
   name: string,
   entry: unknown,
+  kinds: readonly AdapterKind[],
   validateKindOptions: KindOptionsValidator,
   report: (found: ConfigProblem[]) => void,
-): Record<string, string> {
+): CheckedSource {
   const path = childPath('sources', name);
   if (!SOURCE_NAME_PATTERN.test(name)) {
     report([{ path, message: 'source name must be 1 to 63 lower-case letters, digits or dashes, starting with a letter or digit' }]);
   }
   if (!isPlainMapping(entry)) {
     report([{ path, message: 'must be a mapping (kind, baseUrl, token, ...)' }]);
-    return {};
+    return { name, schema: new SourceSchema(), options: {} };
   }
   const known: Record<string, unknown> = {};
   const options: Record<string, string> = {};
@@ -245,17 +200,30 @@ function checkSource(
     else if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') options[key] = String(value);
     else problems.push({ path: at, message: 'must be a string (unknown keys of a source are options of its kind)' });
   }
-  problems.push(...validateAgainst(SourceSchema, known, path));
+  const { instance, problems: schemaProblems } = validateAs(SourceSchema, known, path);
+  problems.push(...withKindProblem(schemaProblems, path, known.kind, kinds));
   if (known.name !== undefined && known.name !== name) {
     problems.push({ path: childPath(path, 'name'), message: `must equal the source's key "${name}" or be left out` });
   }
-  if (isAdapterKind(known.kind)) {
+  if (typeof known.kind === 'string' && kinds.includes(known.kind)) {
     for (const problem of validateKindOptions(known.kind, options)) {
       problems.push({ path: problem.path === '' ? path : childPath(path, problem.path), message: problem.message });
     }
   }
   report(problems);
-  return options;
+  return { name, schema: instance, options };
+}
+
+/**
+ * The schema's problems of one source plus, for a `kind` that is present but not one of `kinds`, `must be one of …`
+ * in the place of the `kind` key (the schema checks only that a kind is given: the list is the registry's).
+ */
+function withKindProblem(schemaProblems: ConfigProblem[], path: string, kind: unknown, kinds: readonly AdapterKind[]): ConfigProblem[] {
+  if (kind === undefined || (typeof kind === 'string' && kinds.includes(kind))) return schemaProblems;
+  const problem = { path: childPath(path, 'kind'), message: `must be one of ${kinds.join(', ')}` };
+  const after = SOURCE_KEYS.slice(SOURCE_KEYS.indexOf('kind') + 1).map((key) => childPath(path, key));
+  const at = schemaProblems.findIndex((found) => after.some((later) => found.path === later || found.path.startsWith(`${later}.`)));
+  return at === -1 ? [...schemaProblems, problem] : [...schemaProblems.slice(0, at), problem, ...schemaProblems.slice(at)];
 }
 
 /**
@@ -327,13 +295,15 @@ function checkAuth(auth: unknown, sourceNames: ReadonlySet<string>): ConfigProbl
 
 /** Hex SHA-256 of an API key entry's secret, when it has exactly one well-formed secret. */
 function digestOf(entry: Record<string, unknown>): string | undefined {
-  if (typeof entry.key === 'string' && entry.key !== '' && entry.keySha256 === undefined) {
-    return createHash('sha256').update(entry.key, 'utf8').digest('hex');
-  }
+  if (typeof entry.key === 'string' && entry.key !== '' && entry.keySha256 === undefined) return sha256Hex(entry.key);
   if (typeof entry.keySha256 === 'string' && /^[0-9a-fA-F]{64}$/.test(entry.keySha256) && entry.key === undefined) {
     return entry.keySha256.toLowerCase();
   }
   return undefined;
+}
+
+function sha256Hex(text: string): string {
+  return createHash('sha256').update(text, 'utf8').digest('hex');
 }
 
 function checkRedis(cache: unknown): ConfigProblem[] {
@@ -343,114 +313,80 @@ function checkRedis(cache: unknown): ConfigProblem[] {
   return modes === 1 ? [] : [{ path: 'cache.redis', message: 'needs exactly one of url, cluster or sentinel' }];
 }
 
-// ---- conversion of a validated file into GatewayConfig (every value below has passed validation) ----
+// ---- the typed view of a valid file: durations in ms, sizes in bytes, sources merged with `defaults` ----
 
-type Raw = Record<string, unknown>;
-
-function mapping(value: unknown): Raw {
-  return isPlainMapping(value) ? value : {};
-}
-
-function int(value: unknown, fallback: number): number {
-  return value === undefined ? fallback : Number(value);
-}
-
-function ms(value: unknown, fallback: number): number {
-  return value === undefined ? fallback : parseDuration(value);
-}
-
-function resolveSettings(base: SourceDefaults, raw: Raw): SourceDefaults {
-  const breaker = mapping(raw.circuitBreaker);
-  const cache = mapping(raw.cache);
-  const policy: CachePolicy = {
-    ttlMs: ms(cache.ttl, base.cache.ttlMs),
-    staleWhileRevalidateMs: ms(cache.staleWhileRevalidate, base.cache.staleWhileRevalidateMs),
-    staleIfErrorMs: ms(cache.staleIfError, base.cache.staleIfErrorMs),
-    notFoundTtlMs: ms(cache.notFoundTtl, base.cache.notFoundTtlMs),
-  };
-  return {
-    timeoutMs: ms(raw.timeout, base.timeoutMs),
-    retries: int(raw.retries, base.retries),
-    connectTimeoutMs: ms(raw.connectTimeout, base.connectTimeoutMs),
-    headersTimeoutMs: raw.headersTimeout === undefined ? base.headersTimeoutMs : parseDuration(raw.headersTimeout),
-    bodyTimeoutMs: raw.bodyTimeout === undefined ? base.bodyTimeoutMs : parseDuration(raw.bodyTimeout),
-    maxResponseBytes: raw.maxResponseSize === undefined ? base.maxResponseBytes : parseByteSize(raw.maxResponseSize),
-    maxConcurrency: int(raw.maxConcurrency, base.maxConcurrency),
-    maxQueue: int(raw.maxQueue, base.maxQueue),
+/** A source's settings: its own where set, else `defaults` (which holds the built-in defaults). */
+function settingsOf(own: SourceSettingsSchema, base: DefaultsSchema): SourceDefaults {
+  const settings: SourceDefaults = {
+    timeoutMs: own.timeout ?? base.timeout,
+    retries: own.retries ?? base.retries,
+    connectTimeoutMs: own.connectTimeout ?? base.connectTimeout,
+    maxResponseBytes: own.maxResponseSize ?? base.maxResponseSize,
+    maxConcurrency: own.maxConcurrency ?? base.maxConcurrency,
+    maxQueue: own.maxQueue ?? base.maxQueue,
     circuitBreaker: {
-      failureThreshold: int(breaker.failureThreshold, base.circuitBreaker.failureThreshold),
-      halfOpenAfterMs: ms(breaker.halfOpenAfter, base.circuitBreaker.halfOpenAfterMs),
+      failureThreshold: own.circuitBreaker?.failureThreshold ?? base.circuitBreaker.failureThreshold,
+      halfOpenAfterMs: own.circuitBreaker?.halfOpenAfter ?? base.circuitBreaker.halfOpenAfter,
     },
-    cache: policy,
+    cache: {
+      ttlMs: own.cache?.ttl ?? base.cache.ttl,
+      staleWhileRevalidateMs: own.cache?.staleWhileRevalidate ?? base.cache.staleWhileRevalidate,
+      staleIfErrorMs: own.cache?.staleIfError ?? base.cache.staleIfError,
+      notFoundTtlMs: own.cache?.notFoundTtl ?? base.cache.notFoundTtl,
+    },
   };
+  const headersTimeoutMs = own.headersTimeout ?? base.headersTimeout;
+  const bodyTimeoutMs = own.bodyTimeout ?? base.bodyTimeout;
+  if (headersTimeoutMs !== undefined) settings.headersTimeoutMs = headersTimeoutMs;
+  if (bodyTimeoutMs !== undefined) settings.bodyTimeoutMs = bodyTimeoutMs;
+  return settings;
 }
 
-function redisNodes(value: unknown): RedisNode[] {
-  return (value as Raw[]).map((node) => ({ host: node.host as string, port: Number(node.port) }));
+function redisNodes(nodes: readonly RedisNodeSchema[]): RedisNode[] {
+  return nodes.map(({ host, port }) => ({ host, port }));
 }
 
-function buildRedis(raw: Raw): RedisConfig {
-  const redis: RedisConfig = {
-    keyPrefix: (raw.keyPrefix as string | undefined) ?? REDIS_DEFAULTS.keyPrefix,
-    commandTimeoutMs: ms(raw.commandTimeout, REDIS_DEFAULTS.commandTimeoutMs),
-  };
-  if (raw.url !== undefined) redis.url = raw.url as string;
-  const cluster = raw.cluster === undefined ? undefined : mapping(raw.cluster);
-  if (cluster) redis.cluster = { nodes: redisNodes(cluster.nodes) };
-  const sentinel = raw.sentinel === undefined ? undefined : mapping(raw.sentinel);
-  if (sentinel) redis.sentinel = { name: sentinel.name as string, nodes: redisNodes(sentinel.nodes) };
-  return redis;
+/** Validation guarantees exactly one of url, cluster and sentinel (`redisModeProblems`). */
+function redisConfig(redis: RedisSchema): RedisConfig {
+  const common = { keyPrefix: redis.keyPrefix, commandTimeoutMs: redis.commandTimeout };
+  if (redis.cluster) return { ...common, cluster: { nodes: redisNodes(redis.cluster.nodes) } };
+  if (redis.sentinel) return { ...common, sentinel: { name: redis.sentinel.name, nodes: redisNodes(redis.sentinel.nodes) } };
+  if (redis.url === undefined) throw new Error('cache.redis has no url, cluster or sentinel after validation');
+  return { ...common, url: redis.url };
 }
 
-function buildApiKey(raw: Raw): ApiKeyConfig {
-  const apiKey: ApiKeyConfig = { name: raw.name as string, keySha256: digestOf(raw) as string, sources: [...(raw.sources as string[])] };
-  if (raw.rateLimit !== undefined) {
-    const rateLimit = mapping(raw.rateLimit);
-    apiKey.rateLimit = { limit: Number(rateLimit.limit), windowMs: parseDuration(rateLimit.window) };
-  }
+function apiKeyConfig(entry: ApiKeySchema): ApiKeyConfig {
+  // Validation guarantees exactly one of `key` and `keySha256` (already in lower case).
+  const keySha256 = entry.key === undefined ? entry.keySha256 : sha256Hex(entry.key);
+  if (keySha256 === undefined) throw new Error(`API key ${entry.name} has neither key nor keySha256 after validation`);
+  const apiKey: ApiKeyConfig = { name: entry.name, keySha256, sources: [...entry.sources], actions: [...entry.actions] };
+  if (entry.rateLimit) apiKey.rateLimit = { limit: entry.rateLimit.limit, windowMs: entry.rateLimit.window };
   return apiKey;
 }
 
-function buildConfig(raw: Raw, sourceNames: readonly string[], sourceOptions: ReadonlyMap<string, Record<string, string>>): GatewayConfig {
-  const server = mapping(raw.server);
-  const auth = mapping(raw.auth);
-  const cache = mapping(raw.cache);
-  const memory = mapping(cache.memory);
-  const memoryTtlMs = ms(memory.ttl, MEMORY_DEFAULTS.ttlMs);
-  const defaults = resolveSettings(BUILT_IN_DEFAULTS, mapping(raw.defaults));
-
-  const sourceMap = mapping(raw.sources);
-  const sources: SourceConfig[] = sourceNames.map((name) => {
-    const entry = mapping(sourceMap[name]);
-    const settings = resolveSettings(defaults, entry);
-    const baseUrl = normalizeBaseUrl(entry.baseUrl);
-    return {
-      ...settings,
-      name,
-      kind: entry.kind as AdapterKind,
-      baseUrl: baseUrl.ok ? baseUrl.url : '',
-      token: entry.token as string,
-      options: sourceOptions.get(name) ?? {},
-      // The memory tier is a cap, never an extension, of the source's freshness.
-      memoryTtlMs: Math.min(memoryTtlMs, settings.cache.ttlMs),
-    };
-  });
-
+function buildConfig(file: GatewayFileSchema, checkedSources: readonly CheckedSource[]): GatewayConfig {
+  const sources: SourceConfig[] = checkedSources.map(({ name, schema, options }) => ({
+    ...settingsOf(schema, file.defaults),
+    name,
+    kind: schema.kind,
+    baseUrl: schema.baseUrl,
+    token: schema.token,
+    options,
+  }));
+  const { memory } = file.cache;
   const config: GatewayConfig = {
-    server: {
-      port: int(server.port, SERVER_DEFAULTS.port),
-      host: (server.host as string | undefined) ?? SERVER_DEFAULTS.host,
-      shutdownTimeoutMs: ms(server.shutdownTimeout, SERVER_DEFAULTS.shutdownTimeoutMs),
-    },
-    log: { level: (mapping(raw.log).level as (typeof LOG_LEVELS)[number] | undefined) ?? 'info' },
-    auth: {
-      disabled: auth.disabled === true || auth.disabled === 'true',
-      apiKeys: Array.isArray(auth.apiKeys) ? (auth.apiKeys as Raw[]).map(buildApiKey) : [],
-    },
-    cache: { memory: { maxItems: int(memory.maxItems, MEMORY_DEFAULTS.maxItems), ttlMs: memoryTtlMs } },
-    defaults,
+    server: { port: file.server.port, host: file.server.host, shutdownTimeoutMs: file.server.shutdownTimeout },
+    log: { level: file.log.level },
+    auth: { disabled: file.auth.disabled, apiKeys: file.auth.apiKeys.map(apiKeyConfig) },
+    cache: { memory: { maxItems: memory.maxItems, ttlMs: memory.ttl, maxBytes: memory.maxBytes } },
+    defaults: settingsOf(file.defaults, file.defaults),
+    batch: { maxLookups: file.batch.maxLookups },
     sources,
   };
-  if (cache.redis !== undefined) config.cache.redis = buildRedis(mapping(cache.redis));
+  if (file.cache.redis) config.cache.redis = redisConfig(file.cache.redis);
+  if (file.tracing) {
+    const { otlpEndpoint, serviceName, sampleRatio } = file.tracing;
+    config.tracing = { otlpEndpoint, serviceName, sampleRatio };
+  }
   return config;
 }

@@ -1,56 +1,34 @@
 import 'reflect-metadata';
 
 import { Type } from 'class-transformer';
-import { ValidateBy, ValidateIf, ValidateNested, type ValidationOptions } from 'class-validator';
 
-import { ADAPTER_KINDS } from '../profiles/adapter-kind.js';
-import { tryParseByteSize } from './byte-size.js';
-import { MAX_TIMER_MS, tryParseDuration } from './duration.js';
+import type { AdapterKind } from '../profiles/adapter-kind.js';
+import { parseByteSize, tryParseByteSize } from './byte-size.js';
+import { MAX_TIMER_MS, parseDuration, tryParseDuration } from './duration.js';
 import { isPlainMapping } from './interpolate.js';
+import { Check, Nested, NestedList, Parsed, Present, type Rule } from './validation.js';
 
 /*
- * Shape of the configuration file as written, checked with class-validator.
+ * The configuration file (contract section 6), described once: each class is one section, each field one key
+ * with its rule, its conversion and its default. `config.loader.ts` reads the file into `GatewayFileSchema`
+ * with `validateAs`; after validation the fields hold typed values (`30s` is `30000`, `"3000"` is `3000`,
+ * `"true"` is `true`), and a key that is absent keeps the default written here.
  *
- * Fields keep the raw YAML values (`30s`, `"3000"`); `config.loader.ts` converts them into `GatewayConfig`
- * after validation. Each field has one validator that checks type and range at once, so every invalid
- * value gives exactly one readable message. Numbers and flags also accept their string form (`"3000"`,
- * `"true"`) because `${VAR}` interpolation always yields strings. Unknown keys are problems everywhere
- * except directly inside a source, where they are the kind's options (see the loader).
+ * Each field has one rule that checks type and range at once, so every invalid value gives exactly one
+ * readable message. Numbers and flags also accept their string form because `${VAR}` interpolation always
+ * yields strings. Unknown keys are problems everywhere except directly inside a source, where they are the
+ * kind's options (see the loader).
  */
 
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
+const SECOND = 1_000;
+const MINUTE = 60 * SECOND;
+const MEBIBYTE = 1024 * 1024;
 
-/** Validates only when the key is present; `null` (a key with no value) is present and invalid. */
-function Present(): PropertyDecorator {
-  return ValidateIf((_object: object, value: unknown) => value !== undefined);
-}
+/** Most bytes `maxResponseSize` may allow: a profile is a few KiB, and the body is buffered in memory. */
+export const MAX_RESPONSE_SIZE_LIMIT = 64 * MEBIBYTE;
 
-function check(name: string, validate: (value: unknown) => string | undefined, options?: ValidationOptions): PropertyDecorator {
-  // The message is computed by the same function; class-validator asks for it only after a failure.
-  return ValidateBy(
-    {
-      name,
-      validator: {
-        validate: (value: unknown) => value !== undefined && validate(value) === undefined,
-        defaultMessage: (args) => (args?.value === undefined ? 'is required' : (validate(args.value) ?? 'is invalid')),
-      },
-    },
-    options,
-  );
-}
-
-/** A nested mapping validated by `cls`. */
-function Nested(cls: () => new () => object): PropertyDecorator {
-  return (target, key) => {
-    // After class-transformer, a mapping is an instance of `cls`; scalars and lists stay as they were.
-    check('isMapping', (value) => (typeof value === 'object' && value !== null && !Array.isArray(value) ? undefined : 'must be a mapping'))(
-      target,
-      key,
-    );
-    ValidateNested()(target, key);
-    Type(cls)(target, key);
-  };
-}
+// ---- rules ----
 
 /** An integer (or a string of digits) from `min` to `max`. */
 export function integerProblem(value: unknown, min: number, max = MAX_SAFE): string | undefined {
@@ -58,10 +36,6 @@ export function integerProblem(value: unknown, min: number, max = MAX_SAFE): str
   const number = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
   if (typeof number !== 'number' || !Number.isSafeInteger(number) || number < min || number > max) return `must be ${range}`;
   return undefined;
-}
-
-function IsIntegerIn(min: number, max = MAX_SAFE): PropertyDecorator {
-  return check('isIntegerIn', (value) => integerProblem(value, min, max));
 }
 
 function formatMs(ms: number): string {
@@ -77,21 +51,13 @@ export function durationProblem(value: unknown, min = 0, max = MAX_SAFE): string
   return undefined;
 }
 
-function IsDuration(min = 0, max = MAX_SAFE): PropertyDecorator {
-  return check('isDuration', (value) => durationProblem(value, min, max));
-}
-
-/** Most bytes `maxResponseSize` may allow: a profile is a few KiB, and the body is buffered in memory. */
-export const MAX_RESPONSE_SIZE_LIMIT = 64 * 1024 * 1024;
-
-function IsByteSize(min: number, max: number): PropertyDecorator {
-  return check('isByteSize', (value) => {
-    const result = tryParseByteSize(value);
-    if (!result.ok) return result.message;
-    if (result.bytes < min) return `must be at least ${min} byte`;
-    if (result.bytes > max) return `must be at most ${max / (1024 * 1024)}mb`;
-    return undefined;
-  });
+/** A byte size (see `byte-size.ts`) from `min` to `max` bytes. */
+export function byteSizeProblem(value: unknown, min: number, max = MAX_SAFE): string | undefined {
+  const result = tryParseByteSize(value);
+  if (!result.ok) return result.message;
+  if (result.bytes < min) return `must be at least ${min} byte${min === 1 ? '' : 's'}`;
+  if (result.bytes > max) return `must be at most ${max / MEBIBYTE}mb`;
+  return undefined;
 }
 
 /** `true`/`false`, or their string form. */
@@ -108,16 +74,10 @@ export function textProblem(value: unknown, noWhitespace = false): string | unde
   return undefined;
 }
 
-function IsText(noWhitespace = false): PropertyDecorator {
-  return check('isText', (value) => textProblem(value, noWhitespace));
-}
-
-function Matches(pattern: RegExp, message: string): PropertyDecorator {
-  return check('matches', (value) => textProblem(value) ?? (pattern.test(value as string) ? undefined : message));
-}
-
-function IsOneOf(values: readonly string[]): PropertyDecorator {
-  return check('isOneOf', (value) => (typeof value === 'string' && values.includes(value) ? undefined : `must be one of ${values.join(', ')}`));
+/** A number (or its string form) from `min` to `max`, fractions allowed. */
+export function ratioProblem(value: unknown, min = 0, max = 1): string | undefined {
+  const number = typeof value === 'string' && /^\d+(\.\d+)?$/.test(value) ? Number(value) : value;
+  return typeof number === 'number' && Number.isFinite(number) && number >= min && number <= max ? undefined : `must be a number from ${min} to ${max}`;
 }
 
 export type BaseUrlResult = { ok: true; url: string } | { ok: false; message: string };
@@ -142,32 +102,104 @@ export function normalizeBaseUrl(value: unknown): BaseUrlResult {
   return { ok: true, url: url.origin + url.pathname.replace(/\/+$/, '') };
 }
 
-/** Mirrors the `cache` settings of a source; every field optional. */
+function urlProblem(value: unknown, protocols: readonly string[], message: string): string | undefined {
+  if (typeof value !== 'string') return message;
+  try {
+    const url = new URL(value);
+    return protocols.includes(url.protocol) && url.hostname !== '' ? undefined : message;
+  } catch {
+    return message;
+  }
+}
+
+// ---- field decorators ----
+
+function IsIntegerIn(min: number, max = MAX_SAFE): PropertyDecorator {
+  return Parsed('isIntegerIn', (value) => integerProblem(value, min, max), Number);
+}
+
+function IsDuration(min = 0, max = MAX_SAFE): PropertyDecorator {
+  return Parsed('isDuration', (value) => durationProblem(value, min, max), parseDuration);
+}
+
+function IsByteSize(min: number, max = MAX_SAFE): PropertyDecorator {
+  return Parsed('isByteSize', (value) => byteSizeProblem(value, min, max), parseByteSize);
+}
+
+function IsFlag(): PropertyDecorator {
+  return Parsed('isFlag', flagProblem, (value) => value === true || value === 'true');
+}
+
+function IsRatio(): PropertyDecorator {
+  return Parsed('isRatio', (value) => ratioProblem(value), Number);
+}
+
+function IsText(noWhitespace = false): PropertyDecorator {
+  return Check('isText', (value) => textProblem(value, noWhitespace));
+}
+
+function Matches(pattern: RegExp, message: string): PropertyDecorator {
+  return Check('matches', (value) => textProblem(value) ?? (typeof value === 'string' && pattern.test(value) ? undefined : message));
+}
+
+function IsOneOf(values: readonly string[]): PropertyDecorator {
+  return Check('isOneOf', (value) => (typeof value === 'string' && values.includes(value) ? undefined : `must be one of ${values.join(', ')}`));
+}
+
+// ---- sources and their defaults ----
+
+/** A source's `cache` settings; every key optional (absent: inherited from `defaults`). */
 export class CachePolicySchema {
   /** Freshness; must be positive (a profile that is never fresh would always call the upstream). */
-  @Present() @IsDuration(1) ttl?: unknown;
-  @Present() @IsDuration() staleWhileRevalidate?: unknown;
-  @Present() @IsDuration() staleIfError?: unknown;
-  @Present() @IsDuration() notFoundTtl?: unknown;
+  @Present() @IsDuration(1) ttl?: number;
+  @Present() @IsDuration() staleWhileRevalidate?: number;
+  @Present() @IsDuration() staleIfError?: number;
+  @Present() @IsDuration() notFoundTtl?: number;
+}
+
+/** `defaults.cache`: the built-in cache policy. */
+export class CachePolicyDefaults extends CachePolicySchema {
+  override ttl = 5 * MINUTE;
+  override staleWhileRevalidate = MINUTE;
+  override staleIfError = 24 * 60 * MINUTE;
+  override notFoundTtl = MINUTE;
 }
 
 export class CircuitBreakerSchema {
-  @Present() @IsIntegerIn(1, 1000) failureThreshold?: unknown;
-  @Present() @IsDuration(1, MAX_TIMER_MS) halfOpenAfter?: unknown;
+  @Present() @IsIntegerIn(1, 1000) failureThreshold?: number;
+  @Present() @IsDuration(1, MAX_TIMER_MS) halfOpenAfter?: number;
 }
 
-/** Settings of `defaults`, which every source may also set for itself. */
+export class CircuitBreakerDefaults extends CircuitBreakerSchema {
+  override failureThreshold = 5;
+  override halfOpenAfter = 30 * SECOND;
+}
+
+/** Settings of `defaults` that every source may also set for itself; here every key is optional. */
 export class SourceSettingsSchema {
-  @Present() @IsDuration(1, MAX_TIMER_MS) timeout?: unknown;
-  @Present() @IsIntegerIn(0, 10) retries?: unknown;
-  @Present() @IsDuration(1, MAX_TIMER_MS) connectTimeout?: unknown;
-  @Present() @IsDuration(1, MAX_TIMER_MS) headersTimeout?: unknown;
-  @Present() @IsDuration(1, MAX_TIMER_MS) bodyTimeout?: unknown;
-  @Present() @IsByteSize(1, MAX_RESPONSE_SIZE_LIMIT) maxResponseSize?: unknown;
-  @Present() @IsIntegerIn(1, 10_000) maxConcurrency?: unknown;
-  @Present() @IsIntegerIn(0, 100_000) maxQueue?: unknown;
-  @Present() @Nested(() => CircuitBreakerSchema) circuitBreaker?: unknown;
-  @Present() @Nested(() => CachePolicySchema) cache?: unknown;
+  @Present() @IsDuration(1, MAX_TIMER_MS) timeout?: number;
+  @Present() @IsIntegerIn(0, 10) retries?: number;
+  @Present() @IsDuration(1, MAX_TIMER_MS) connectTimeout?: number;
+  /** Optional per-attempt bounds; unset = only `timeout`. */
+  @Present() @IsDuration(1, MAX_TIMER_MS) headersTimeout?: number;
+  @Present() @IsDuration(1, MAX_TIMER_MS) bodyTimeout?: number;
+  @Present() @IsByteSize(1, MAX_RESPONSE_SIZE_LIMIT) maxResponseSize?: number;
+  @Present() @IsIntegerIn(1, 10_000) maxConcurrency?: number;
+  @Present() @IsIntegerIn(0, 100_000) maxQueue?: number;
+  @Present() @Nested(() => CircuitBreakerSchema) circuitBreaker?: CircuitBreakerSchema;
+  @Present() @Nested(() => CachePolicySchema) cache?: CachePolicySchema;
+}
+
+/** `defaults`: the built-in default of every source setting. */
+export class DefaultsSchema extends SourceSettingsSchema {
+  override timeout = 2 * SECOND;
+  override retries = 2;
+  override connectTimeout = SECOND;
+  override maxResponseSize = MEBIBYTE;
+  override maxConcurrency = 16;
+  override maxQueue = 100;
+  @Type(() => CircuitBreakerDefaults) override circuitBreaker = new CircuitBreakerDefaults();
+  @Type(() => CachePolicyDefaults) override cache = new CachePolicyDefaults();
 }
 
 export const SOURCE_NAME_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
@@ -175,144 +207,170 @@ export const SOURCE_NAME_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
 /** The known keys of one source (the others are its kind's options). */
 export class SourceSchema extends SourceSettingsSchema {
   /** Optional; when present it must repeat the mapping key (checked by the loader). */
-  @Present() @IsText() name?: unknown;
-  @IsOneOf(ADAPTER_KINDS) kind?: unknown;
-  @check('isHttpUrl', (value) => {
-    const result = normalizeBaseUrl(value);
-    return result.ok ? undefined : result.message;
-  })
-  baseUrl?: unknown;
-  @IsText(true) token?: unknown;
+  @Present() @IsText() name?: string;
+  /** Required here; that it is a registered kind is checked by the loader, which is handed the registry's kinds. */
+  @Check('isKind', () => undefined) kind!: AdapterKind;
+  /** Normalized: no trailing slash. */
+  @Parsed(
+    'isHttpUrl',
+    (value) => {
+      const result = normalizeBaseUrl(value);
+      return result.ok ? undefined : result.message;
+    },
+    (value) => {
+      const result = normalizeBaseUrl(value);
+      return result.ok ? result.url : value;
+    },
+  )
+  baseUrl!: string;
+  @IsText(true) token!: string;
 }
 
-/** Every key of `SourceSchema`; anything else under a source is a kind option. */
-export const SOURCE_KEYS: readonly string[] = [
-  'name',
-  'kind',
-  'baseUrl',
-  'token',
-  'timeout',
-  'retries',
-  'connectTimeout',
-  'headersTimeout',
-  'bodyTimeout',
-  'maxResponseSize',
-  'maxConcurrency',
-  'maxQueue',
-  'circuitBreaker',
-  'cache',
-];
+// ---- the other sections ----
 
 export class ServerSchema {
   /** 0 asks the operating system for any free port. */
-  @Present() @IsIntegerIn(0, 65_535) port?: unknown;
-  @Present() @IsText(true) host?: unknown;
-  @Present() @IsDuration(1, MAX_TIMER_MS) shutdownTimeout?: unknown;
+  @IsIntegerIn(0, 65_535) port = 3000;
+  @IsText(true) host = '0.0.0.0';
+  @IsDuration(1, MAX_TIMER_MS) shutdownTimeout = 10 * SECOND;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
 export class LogSchema {
-  @Present() @IsOneOf(LOG_LEVELS) level?: unknown;
+  @IsOneOf(LOG_LEVELS) level: LogLevel = 'info';
 }
 
 export class RateLimitSchema {
-  @IsIntegerIn(1) limit?: unknown;
-  @IsDuration(1) window?: unknown;
+  @IsIntegerIn(1) limit!: number;
+  @IsDuration(1) window!: number;
 }
 
 export const API_KEY_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
+/** Shortest plain caller key accepted: a shorter secret is guessable. */
+export const MIN_API_KEY_LENGTH = 16;
+
+/** What a caller key may do: `read` profiles, `purge` cached entries. */
+export const API_KEY_ACTIONS = ['read', 'purge'] as const;
+
+export type ApiKeyAction = (typeof API_KEY_ACTIONS)[number];
+
+const actionsProblem: Rule = (value) => {
+  if (!Array.isArray(value) || value.length === 0) return `must be a non-empty list of ${API_KEY_ACTIONS.join(', ')}`;
+  const items: unknown[] = value;
+  const unknown = items.find((item) => typeof item !== 'string' || !(API_KEY_ACTIONS as readonly string[]).includes(item));
+  return unknown === undefined ? undefined : `${JSON.stringify(unknown)} is not an action (expected one of ${API_KEY_ACTIONS.join(', ')})`;
+};
+
+const SHA256_HEX = /^[0-9a-fA-F]{64}$/;
+
+const callerKeyProblem: Rule = (value) => {
+  const problem = textProblem(value, true);
+  if (problem !== undefined || typeof value !== 'string') return problem;
+  return [...value].length < MIN_API_KEY_LENGTH ? `must be at least ${MIN_API_KEY_LENGTH} characters` : undefined;
+};
+
 export class ApiKeySchema {
   /** Shown in logs and metrics, so restricted to a label-friendly alphabet. */
   @Matches(API_KEY_NAME_PATTERN, 'must be 1 to 64 letters, digits, dots, dashes or underscores, starting with a letter or digit')
-  name?: unknown;
+  name!: string;
   /** Plain key; hashed at load time. Exactly one of `key` and `keySha256` (checked by the loader). */
-  @Present() @IsText(true) key?: unknown;
-  @Present() @Matches(/^[0-9a-fA-F]{64}$/, 'must be 64 hexadecimal characters (a SHA-256 digest)') keySha256?: unknown;
+  @Present()
+  @Check('isCallerKey', callerKeyProblem)
+  key?: string;
+  /** Stored in lower case. */
+  @Present()
+  @Parsed(
+    'isSha256',
+    (value) => textProblem(value) ?? (typeof value === 'string' && SHA256_HEX.test(value) ? undefined : 'must be 64 hexadecimal characters (a SHA-256 digest)'),
+    (value) => String(value).toLowerCase(),
+  )
+  keySha256?: string;
   /** Source names or `*`; names are checked against `sources` by the loader. */
-  @check('isSourceList', (value) => {
+  @Check('isSourceList', (value) => {
     if (!Array.isArray(value) || value.length === 0) return 'must be a non-empty list of source names or "*"';
     return value.every((item) => typeof item === 'string' && item !== '') ? undefined : 'must hold only non-empty strings';
   })
-  sources?: unknown;
-  @Present() @Nested(() => RateLimitSchema) rateLimit?: unknown;
+  sources!: string[];
+  @Present() @Nested(() => RateLimitSchema) rateLimit?: RateLimitSchema;
+  @Check('isActionList', actionsProblem) actions: ApiKeyAction[] = ['read'];
 }
 
 export class AuthSchema {
   /** Turns caller authentication off: local demos only. */
-  @Present() @check('isFlag', flagProblem) disabled?: unknown;
+  @IsFlag() disabled = false;
   /** Required and non-empty unless `disabled` (checked by the loader). */
-  @Present()
-  @check('isList', (value) => (Array.isArray(value) ? undefined : 'must be a list'))
-  @ValidateNested({ each: true })
-  @Type(() => ApiKeySchema)
-  apiKeys?: unknown;
+  @NestedList(() => ApiKeySchema, (value) => (Array.isArray(value) ? undefined : 'must be a list'))
+  apiKeys: ApiKeySchema[] = [];
 }
 
 export class RedisNodeSchema {
-  @IsText(true) host?: unknown;
-  @IsIntegerIn(1, 65_535) port?: unknown;
+  @IsText(true) host!: string;
+  @IsIntegerIn(1, 65_535) port!: number;
 }
 
-function IsNodeList(): PropertyDecorator {
-  return (target, key) => {
-    check('isNodeList', (value) => (Array.isArray(value) && value.length > 0 ? undefined : 'must be a non-empty list of { host, port }'))(
-      target,
-      key,
-    );
-    ValidateNested({ each: true })(target, key);
-    Type(() => RedisNodeSchema)(target, key);
-  };
-}
+const nodeListProblem: Rule = (value) => (Array.isArray(value) && value.length > 0 ? undefined : 'must be a non-empty list of { host, port }');
 
 export class RedisClusterSchema {
-  @IsNodeList() nodes?: unknown;
+  @NestedList(() => RedisNodeSchema, nodeListProblem) nodes!: RedisNodeSchema[];
 }
 
 export class RedisSentinelSchema {
   /** Name of the monitored master. */
-  @IsText(true) name?: unknown;
-  @IsNodeList() nodes?: unknown;
+  @IsText(true) name!: string;
+  @NestedList(() => RedisNodeSchema, nodeListProblem) nodes!: RedisNodeSchema[];
 }
 
 export class RedisSchema {
   /** Exactly one of `url`, `cluster` and `sentinel` (checked by the loader). */
   @Present()
-  @check('isRedisUrl', (value) => {
-    if (typeof value !== 'string') return 'must be a redis:// or rediss:// URL';
-    try {
-      const url = new URL(value);
-      return (url.protocol === 'redis:' || url.protocol === 'rediss:') && url.hostname !== '' ? undefined : 'must be a redis:// or rediss:// URL';
-    } catch {
-      return 'must be a redis:// or rediss:// URL';
-    }
-  })
-  url?: unknown;
-  @Present() @Nested(() => RedisClusterSchema) cluster?: unknown;
-  @Present() @Nested(() => RedisSentinelSchema) sentinel?: unknown;
-  @Present() @Matches(/^[A-Za-z0-9][A-Za-z0-9:._-]{0,63}$/, 'must be 1 to 64 letters, digits, colons, dots, dashes or underscores') keyPrefix?: unknown;
-  @Present() @IsDuration(1, MAX_TIMER_MS) commandTimeout?: unknown;
+  @Check('isRedisUrl', (value) => urlProblem(value, ['redis:', 'rediss:'], 'must be a redis:// or rediss:// URL'))
+  url?: string;
+  @Present() @Nested(() => RedisClusterSchema) cluster?: RedisClusterSchema;
+  @Present() @Nested(() => RedisSentinelSchema) sentinel?: RedisSentinelSchema;
+  @Matches(/^[A-Za-z0-9][A-Za-z0-9:._-]{0,63}$/, 'must be 1 to 64 letters, digits, colons, dots, dashes or underscores') keyPrefix = 'pgw';
+  @IsDuration(1, MAX_TIMER_MS) commandTimeout = 500;
 }
 
 export class MemoryCacheSchema {
-  @Present() @IsIntegerIn(1, 10_000_000) maxItems?: unknown;
-  /** Capped per source at the source's `cache.ttl` (by the loader). */
-  @Present() @IsDuration(1) ttl?: unknown;
+  @IsIntegerIn(1, 10_000_000) maxItems = 10_000;
+  /** Capped per source at the source's `cache.ttl` (by the cache). */
+  @IsDuration(1) ttl = 30 * SECOND;
+  /** Budget of the memory tier in bytes. */
+  @IsByteSize(1) maxBytes = 64 * MEBIBYTE;
 }
 
 export class CacheSchema {
-  @Present() @Nested(() => RedisSchema) redis?: unknown;
-  @Present() @Nested(() => MemoryCacheSchema) memory?: unknown;
+  /** Absent: the memory tier serves alone. */
+  @Present() @Nested(() => RedisSchema) redis?: RedisSchema;
+  @Nested(() => MemoryCacheSchema) memory = new MemoryCacheSchema();
+}
+
+/** `POST /profiles/batch` (contract section 7). */
+export class BatchSchema {
+  @IsIntegerIn(1, 1000) maxLookups = 100;
+}
+
+/** Export of traces over OTLP/HTTP; the section absent means no tracing. */
+export class TracingSchema {
+  @Check('isHttpUrl', (value) => urlProblem(value, ['http:', 'https:'], 'must be an http(s) URL')) otlpEndpoint!: string;
+  @IsText() serviceName = 'profile-gateway';
+  /** Share of root traces sampled; parent-based (a sampled caller is always traced). */
+  @IsRatio() sampleRatio = 1;
 }
 
 /** The whole file. `sources` is a mapping of name to source, validated entry by entry by the loader. */
 export class GatewayFileSchema {
-  @Present() @Nested(() => ServerSchema) server?: unknown;
-  @Present() @Nested(() => LogSchema) log?: unknown;
-  @Present() @Nested(() => AuthSchema) auth?: unknown;
-  @Present() @Nested(() => CacheSchema) cache?: unknown;
-  @Present() @Nested(() => SourceSettingsSchema) defaults?: unknown;
-  @check('isMapping', (value) => (isPlainMapping(value) ? undefined : 'must be a mapping of source name to source'))
-  sources?: unknown;
+  @Nested(() => ServerSchema) server = new ServerSchema();
+  @Nested(() => LogSchema) log = new LogSchema();
+  @Nested(() => AuthSchema) auth = new AuthSchema();
+  @Nested(() => CacheSchema) cache = new CacheSchema();
+  @Nested(() => DefaultsSchema) defaults = new DefaultsSchema();
+  @Nested(() => BatchSchema) batch = new BatchSchema();
+  @Present() @Nested(() => TracingSchema) tracing?: TracingSchema;
+  @Check('isMapping', (value) => (isPlainMapping(value) ? undefined : 'must be a mapping of source name to source'))
+  sources!: Record<string, unknown>;
 }

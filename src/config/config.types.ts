@@ -1,4 +1,13 @@
 import type { AdapterKind } from '../profiles/adapter-kind.js';
+import type { ApiKeyAction, LogLevel } from './config.schema.js';
+
+export type { ApiKeyAction, LogLevel } from './config.schema.js';
+
+/*
+ * The typed configuration the rest of the gateway reads: what `loadConfig` returns, built from the validated
+ * instances of `config.schema.ts` (which also hold every default), with durations in milliseconds and sizes
+ * in bytes.
+ */
 
 /** Cache timing of one source, all in milliseconds (contract sections 5 and 6). */
 export interface CachePolicy {
@@ -45,13 +54,8 @@ export interface SourceConfig extends SourceDefaults {
   baseUrl: string;
   /** Upstream credential. Never logged or returned. */
   token: string;
-  /** Kind-specific options (e.g. `clientId` for `scalepad-amm`). */
+  /** Kind-specific options (e.g. `clientId` for `scalepad-amm`), validated by the kind at load time. */
   options: Record<string, string>;
-  /**
-   * How long this source's profiles stay in the in-process cache: `cache.memory.ttl` capped at this
-   * source's `cache.ttl`, so the memory tier never serves a profile longer than the source allows.
-   */
-  memoryTtlMs: number;
 }
 
 export interface ApiKeyConfig {
@@ -61,6 +65,8 @@ export interface ApiKeyConfig {
   /** Source names this key may read; `*` = all. */
   sources: string[];
   rateLimit?: { limit: number; windowMs: number };
+  /** What the key may do (contract v2): `read` profiles, `purge` cached entries. Default `["read"]`. */
+  actions: ApiKeyAction[];
 }
 
 export interface RedisNode {
@@ -68,24 +74,43 @@ export interface RedisNode {
   port: number;
 }
 
-export interface RedisConfig {
-  url?: string;
-  cluster?: { nodes: RedisNode[] };
-  sentinel?: { name: string; nodes: RedisNode[] };
+interface RedisCommon {
   keyPrefix: string;
   /** Bound of every Redis command. */
   commandTimeoutMs: number;
 }
 
+/** Exactly one way to reach Redis (validated once, in the config): a redis:// or rediss:// URL, a Cluster or a Sentinel set. */
+export type RedisConfig = RedisCommon &
+  (
+    | { url: string; cluster?: undefined; sentinel?: undefined }
+    | { cluster: { nodes: RedisNode[] }; url?: undefined; sentinel?: undefined }
+    | { sentinel: { name: string; nodes: RedisNode[] }; url?: undefined; cluster?: undefined }
+  );
+
+export interface TracingConfig {
+  /** OTLP/HTTP traces endpoint, e.g. `http://127.0.0.1:4318/v1/traces`. */
+  otlpEndpoint: string;
+  /** `service.name` of the exported spans; default `profile-gateway`. */
+  serviceName: string;
+  /** Share of root traces sampled, 0 to 1 (default 1); parent-based: a sampled caller is always traced. */
+  sampleRatio: number;
+}
+
 export interface GatewayConfig {
   server: { port: number; host: string; shutdownTimeoutMs: number };
-  log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' };
+  log: { level: LogLevel };
   auth: { disabled: boolean; apiKeys: ApiKeyConfig[] };
   cache: {
     redis?: RedisConfig;
-    memory: { maxItems: number; ttlMs: number };
+    /** `ttlMs` is capped per source at the source's `cache.ttl` by the cache. `maxBytes`: budget of the tier. */
+    memory: { maxItems: number; ttlMs: number; maxBytes: number };
   };
   defaults: SourceDefaults;
+  /** `POST /profiles/batch` (contract v2): most lookups in one request, 1 to 1000, default 100. */
+  batch: { maxLookups: number };
+  /** OTLP trace export (contract v2); undefined when the file has no `tracing` section. */
+  tracing?: TracingConfig;
   /** In file order. Names are unique. */
   sources: SourceConfig[];
 }

@@ -22,7 +22,10 @@ export class HealthController {
   ) {}
 
   @Get('live')
-  @ApiOperation({ summary: 'Liveness: the process answers (no dependency is checked)' })
+  @ApiOperation({
+    summary: 'Liveness: the process answers (no dependency is checked)',
+    description: 'For the orchestrator: 200 while the process serves, 503 once shutdown has started. No API key needed.',
+  })
   @ApiOkResponse({ description: 'Alive', schema: { $ref: HEALTH_SCHEMA_REF } })
   @ApiServiceUnavailableResponse({ description: 'Shutting down', schema: { $ref: HEALTH_SCHEMA_REF } })
   async live(@Res() reply: FastifyReply): Promise<void> {

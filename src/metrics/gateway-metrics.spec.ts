@@ -1,4 +1,8 @@
-import { cacheLabelOf, type CircuitState, GatewayMetrics, outcomeLabelOf } from './gateway-metrics.js';
+import type { CacheOutcome } from '../cache/cache-outcome.js';
+import { type CircuitState, GatewayMetrics, outcomeLabelOf } from './gateway-metrics.js';
+
+const HIT: CacheOutcome = { kind: 'hit', ttlSeconds: 42, notFound: false };
+const NEGATIVE_HIT: CacheOutcome = { kind: 'hit', ttlSeconds: 12, notFound: true };
 
 function setup(defaultMetrics = false) {
   return new GatewayMetrics({ sourceNames: ['crm', 'analytics'], defaultMetrics });
@@ -15,9 +19,9 @@ describe(GatewayMetrics.name, () => {
     it('should count answers by source, key, outcome and cache result and time them', async () => {
       const sut = setup();
 
-      sut.recordProfileRequest({ source: 'crm', keyName: 'dashboard', status: 200, problemCode: undefined, cacheStatus: 'profile-gateway; hit; ttl=42', durationMs: 3 });
-      sut.recordProfileRequest({ source: 'crm', keyName: 'dashboard', status: 200, problemCode: undefined, cacheStatus: 'profile-gateway; hit; ttl=41', durationMs: 2 });
-      sut.recordProfileRequest({ source: 'crm', keyName: 'dashboard', status: 404, problemCode: 'PROFILE_NOT_FOUND', cacheStatus: undefined, durationMs: 9 });
+      sut.recordProfileRequest({ source: 'crm', keyName: 'dashboard', status: 200, problemCode: undefined, cacheOutcome: HIT, durationMs: 3 });
+      sut.recordProfileRequest({ source: 'crm', keyName: 'dashboard', status: 200, problemCode: undefined, cacheOutcome: HIT, durationMs: 2 });
+      sut.recordProfileRequest({ source: 'crm', keyName: 'dashboard', status: 404, problemCode: 'PROFILE_NOT_FOUND', cacheOutcome: undefined, durationMs: 9 });
 
       expect(await sample(sut, 'gateway_profile_requests_total{source="crm",key="dashboard",outcome="ok",cache="hit"}')).toBe(2);
       expect(await sample(sut, 'gateway_profile_requests_total{source="crm",key="dashboard",outcome="PROFILE_NOT_FOUND",cache="none"}')).toBe(1);
@@ -28,7 +32,7 @@ describe(GatewayMetrics.name, () => {
     it('should count an unconfigured source name and a missing key under fixed labels, never the name sent', async () => {
       const sut = setup();
 
-      sut.recordProfileRequest({ source: 'x'.repeat(300), keyName: undefined, status: 401, problemCode: 'UNAUTHORIZED', cacheStatus: undefined, durationMs: 1 });
+      sut.recordProfileRequest({ source: 'x'.repeat(300), keyName: undefined, status: 401, problemCode: 'UNAUTHORIZED', cacheOutcome: undefined, durationMs: 1 });
 
       const text = await sut.render();
       expect(await sample(sut, 'gateway_profile_requests_total{source="_unknown",key="_none",outcome="UNAUTHORIZED",cache="none"}')).toBe(1);
@@ -37,18 +41,32 @@ describe(GatewayMetrics.name, () => {
   });
 
   describe('cacheObserver', () => {
-    it('should count outcomes, coalesced waits and the hit ratio per source', async () => {
+    it('should count outcomes and coalesced waits per source, with no process-lifetime hit ratio', async () => {
       const sut = setup();
       const observer = sut.cacheObserver();
 
-      observer.onOutcome('crm', 'hit', false);
-      observer.onOutcome('crm', 'stale-while-revalidate', false);
-      observer.onOutcome('crm', 'miss', false);
-      observer.onOutcome('crm', 'miss', true);
+      observer.onOutcome('crm', HIT);
+      observer.onOutcome('crm', { kind: 'stale', staleSeconds: 3, reason: 'stale-while-revalidate' });
+      observer.onOutcome('crm', { kind: 'fetched', fwd: 'miss', collapsed: false, notFound: false });
+      observer.onOutcome('crm', { kind: 'failed', fwd: 'miss', collapsed: true });
+      observer.onOutcome('crm', { kind: 'stale-if-error', staleSeconds: 9, forwarded: true, upstreamStatus: 503, collapsed: true });
 
+      expect(await sample(sut, 'gateway_cache_outcomes_total{source="crm",outcome="hit"}')).toBe(1);
+      expect(await sample(sut, 'gateway_cache_outcomes_total{source="crm",outcome="stale-while-revalidate"}')).toBe(1);
       expect(await sample(sut, 'gateway_cache_outcomes_total{source="crm",outcome="miss"}')).toBe(2);
-      expect(await sample(sut, 'gateway_cache_coalesced_requests_total{source="crm"}')).toBe(1);
-      expect(await sample(sut, 'gateway_cache_hit_ratio{source="crm"}')).toBe(0.5);
+      expect(await sample(sut, 'gateway_cache_outcomes_total{source="crm",outcome="stale-if-error"}')).toBe(1);
+      expect(await sample(sut, 'gateway_cache_coalesced_requests_total{source="crm"}')).toBe(2);
+      expect(await sut.render()).not.toContain('gateway_cache_hit_ratio');
+    });
+
+    it('should label a cached 404 negative-hit in both the request and the cache outcome metrics', async () => {
+      const sut = setup();
+
+      sut.cacheObserver().onOutcome('crm', NEGATIVE_HIT);
+      sut.recordProfileRequest({ source: 'crm', keyName: 'dashboard', status: 404, problemCode: 'PROFILE_NOT_FOUND', cacheOutcome: NEGATIVE_HIT, durationMs: 1 });
+
+      expect(await sample(sut, 'gateway_cache_outcomes_total{source="crm",outcome="negative-hit"}')).toBe(1);
+      expect(await sample(sut, 'gateway_profile_requests_total{source="crm",key="dashboard",outcome="PROFILE_NOT_FOUND",cache="negative-hit"}')).toBe(1);
     });
 
     it('should count Redis failures by operation', async () => {
@@ -100,22 +118,6 @@ describe(GatewayMetrics.name, () => {
     expect(await sample(second, 'gateway_rate_limited_requests_total{key="warmer"}')).toBeUndefined();
     expect(await second.render()).toContain('process_cpu_user_seconds_total');
     expect(first.contentType).toMatch(/^text\/plain; version=0\.0\.4/);
-  });
-});
-
-describe('cacheLabelOf', () => {
-  it.each([
-    ['profile-gateway; hit; ttl=42', 'hit'],
-    ['profile-gateway; hit; ttl=-3', 'hit'],
-    ['profile-gateway; fwd=miss; stored', 'miss'],
-    ['profile-gateway; fwd=miss; stored; collapsed', 'miss'],
-    ['profile-gateway; fwd=request; stored', 'refresh'],
-    ['profile-gateway; hit; fwd=stale; detail=stale-while-revalidate', 'stale-while-revalidate'],
-    ['profile-gateway; fwd=stale; fwd-status=503; detail=stale-if-error', 'stale-if-error'],
-    [undefined, 'none'],
-    ['', 'none'],
-  ])('should label %p as %p', (header, label) => {
-    expect(cacheLabelOf(header)).toBe(label);
   });
 });
 

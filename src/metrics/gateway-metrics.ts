@@ -1,7 +1,8 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
+import { cacheLabelOf, isCollapsed } from '../cache/cache-outcome.js';
 import type { CacheObserver, CacheOutcome, RedisOperation } from '../cache/profile-cache.js';
-import type { UpstreamObserver } from '../sources/shared/upstream-http.js';
+import type { UpstreamObserver } from '../sources/shared/upstream-http.contract.js';
 
 /** Label value for a `:source` that is not configured (source names cannot contain `_`). */
 export const UNKNOWN_SOURCE = '_unknown';
@@ -14,22 +15,8 @@ export type AuthRejection = 'missing' | 'invalid' | 'forbidden';
 /** Gauge value of a circuit state. */
 export const CIRCUIT_STATE_VALUE: Record<CircuitState, number> = { closed: 0, 'half-open': 1, open: 2 };
 
-/** Cache outcomes answered from the cache without waiting on the upstream (the hit ratio's numerator). */
-const HIT_OUTCOMES: ReadonlySet<CacheOutcome> = new Set<CacheOutcome>(['hit', 'negative-hit', 'stale-while-revalidate']);
-
 /** Latency buckets in seconds: loopback cache hits to a slow upstream at its time budget. */
 const SECONDS_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
-
-/** The `cache` label of a profile answer, from its `Cache-Status` header (RFC 9211). */
-export function cacheLabelOf(cacheStatus: unknown): string {
-  if (typeof cacheStatus !== 'string' || cacheStatus === '') return 'none';
-  if (cacheStatus.includes('detail=stale-if-error')) return 'stale-if-error';
-  if (cacheStatus.includes('detail=stale-while-revalidate')) return 'stale-while-revalidate';
-  if (cacheStatus.includes('fwd=miss')) return 'miss';
-  if (cacheStatus.includes('fwd=request')) return 'refresh';
-  if (/;\s*hit\b/.test(cacheStatus)) return 'hit';
-  return 'other';
-}
 
 /** The `outcome` label of a profile answer: `ok`, `not_modified`, or the problem code (`http_<status>` without one). */
 export function outcomeLabelOf(status: number, problemCode: string | undefined): string {
@@ -44,7 +31,8 @@ export interface ProfileRequestSample {
   keyName: string | undefined;
   status: number;
   problemCode: string | undefined;
-  cacheStatus: unknown;
+  /** What the cache did, for an answer with caching headers; absent otherwise (`cache="none"`). */
+  cacheOutcome: CacheOutcome | undefined;
   durationMs: number;
 }
 
@@ -72,9 +60,9 @@ export class GatewayMetrics {
   private readonly coalesced: Counter<'source'>;
   private readonly redisErrors: Counter<'operation'>;
   private readonly rateLimited: Counter<'key'>;
+  private readonly batchRequests: Counter<'key' | 'outcome'>;
+  private readonly batchLookups: Histogram;
   private readonly authRejections: Counter<'reason'>;
-  /** Per source: [answers without waiting on the upstream, all answers]. */
-  private readonly cacheCounts = new Map<string, [number, number]>();
   private readonly circuitStates = new Map<string, CircuitState>();
   private circuitReader: (() => Iterable<[string, CircuitState]>) | undefined;
 
@@ -105,18 +93,9 @@ export class GatewayMetrics {
     });
     this.cacheOutcomes = new Counter({
       name: 'gateway_cache_outcomes_total',
-      help: 'What the profile cache did per lookup: hit, negative-hit, miss, refresh, stale-while-revalidate, stale-if-error, not-cached',
+      help: 'What the profile cache did per lookup: hit, negative-hit, miss, refresh, stale-while-revalidate, max-stale, stale-hit, stale-if-error, not-cached',
       labelNames: ['source', 'outcome'],
       registers,
-    });
-    const hitRatio: Gauge<'source'> = new Gauge({
-      name: 'gateway_cache_hit_ratio',
-      help: 'Share of cache lookups since start answered without waiting on the upstream (hit, negative-hit, stale-while-revalidate)',
-      labelNames: ['source'],
-      registers,
-      collect: () => {
-        for (const [source, [hits, total]] of this.cacheCounts) hitRatio.set({ source }, total === 0 ? 0 : hits / total);
-      },
     });
     this.coalesced = new Counter({
       name: 'gateway_cache_coalesced_requests_total',
@@ -145,6 +124,18 @@ export class GatewayMetrics {
       labelNames: ['key'],
       registers,
     });
+    this.batchRequests = new Counter({
+      name: 'gateway_batch_requests_total',
+      help: 'POST /profiles/batch requests by API key name and outcome (ok, or the problem code of the whole batch)',
+      labelNames: ['key', 'outcome'],
+      registers,
+    });
+    this.batchLookups = new Histogram({
+      name: 'gateway_batch_lookups',
+      help: 'Lookups per accepted POST /profiles/batch request',
+      buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000],
+      registers,
+    });
     this.authRejections = new Counter({
       name: 'gateway_auth_rejections_total',
       help: 'Requests refused by caller authentication: missing or invalid key (401), source not allowed for the key (403)',
@@ -169,7 +160,7 @@ export class GatewayMetrics {
 
   recordProfileRequest(sample: ProfileRequestSample): void {
     const source = this.sourceLabel(sample.source);
-    const cache = cacheLabelOf(sample.cacheStatus);
+    const cache = sample.cacheOutcome ? cacheLabelOf(sample.cacheOutcome) : 'none';
     const key = sample.keyName ?? NO_KEY;
     const outcome = outcomeLabelOf(sample.status, sample.problemCode);
     // Labelled children are looked up once per label combination, not on every request (a hot-path cost).
@@ -189,6 +180,16 @@ export class GatewayMetrics {
     duration.observe(sample.durationMs / 1000);
   }
 
+  /** One `POST /profiles/batch` request; `keyName` undefined with auth disabled. */
+  recordBatchRequest(keyName: string | undefined, outcome: string): void {
+    this.batchRequests.inc({ key: keyName ?? NO_KEY, outcome });
+  }
+
+  /** The number of lookups of an accepted batch. */
+  recordBatchSize(lookups: number): void {
+    this.batchLookups.observe(lookups);
+  }
+
   recordRateLimited(keyName: string): void {
     this.rateLimited.inc({ key: keyName });
   }
@@ -199,6 +200,12 @@ export class GatewayMetrics {
 
   recordRedisError(operation: RedisOperation | 'ratelimit'): void {
     this.redisErrors.inc({ operation });
+  }
+
+  /** Redis failures of one operation counted so far (the `warm` command reports its failed cache writes). */
+  async redisErrorCount(operation: RedisOperation | 'ratelimit'): Promise<number> {
+    const { values } = await this.redisErrors.get();
+    return values.find((sample) => sample.labels.operation === operation)?.value ?? 0;
   }
 
   /** Reads each source's circuit state at scrape time (in addition to the changes the observer reports). */
@@ -223,14 +230,10 @@ export class GatewayMetrics {
   /** For `createProfileCache`: outcomes, coalescing and Redis failures. */
   cacheObserver(): CacheObserver {
     return {
-      onOutcome: (source, outcome, collapsed) => {
+      onOutcome: (source, outcome) => {
         const label = this.sourceLabel(source);
-        this.cacheOutcomes.inc({ source: label, outcome });
-        if (collapsed) this.coalesced.inc({ source: label });
-        const counts = this.cacheCounts.get(label) ?? [0, 0];
-        if (HIT_OUTCOMES.has(outcome)) counts[0]++;
-        counts[1]++;
-        this.cacheCounts.set(label, counts);
+        this.cacheOutcomes.inc({ source: label, outcome: cacheLabelOf(outcome) });
+        if (isCollapsed(outcome)) this.coalesced.inc({ source: label });
       },
       onRedisError: (op) => this.recordRedisError(op),
     };

@@ -11,7 +11,10 @@ export class MetricsController {
   constructor(@Inject(GatewayMetrics) private readonly metrics: GatewayMetrics) {}
 
   @Get()
-  @ApiOperation({ summary: 'Prometheus metrics (text exposition format 0.0.4)' })
+  @ApiOperation({
+    summary: 'Prometheus metrics (text exposition format 0.0.4)',
+    description: 'Request, cache, upstream and process metrics for a Prometheus scrape. Labels never hold ids, keys or tokens. No API key needed.',
+  })
   @ApiProduces('text/plain')
   @ApiOkResponse({ description: 'Every gateway metric and the process metrics', schema: { type: 'string' } })
   async scrape(@Res() reply: FastifyReply): Promise<void> {

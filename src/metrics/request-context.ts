@@ -1,5 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 
+import type { ServedOutcome } from '../cache/cache-outcome.js';
+
 /**
  * What the gateway learns about one request while answering it, for the one-line request log and the request
  * metrics. Never holds a key, a token or a header value.
@@ -13,8 +15,12 @@ export interface RequestFacts {
   upstreamStatus?: number;
   /** Upstream attempts made for this request (requests that waited on another one's call make none). */
   upstreamAttempts: number;
+  /** What the cache did, for an answer with caching headers (a profile or a cached 404). */
+  cacheOutcome?: ServedOutcome;
   /** The problem `code` of an error answer. */
   problemCode?: string;
+  /** `POST /profiles/batch`: how many lookups it had and how many ended with each status. */
+  batch?: { size: number; statuses: Record<string, number> };
 }
 
 declare module 'fastify' {
@@ -29,11 +35,6 @@ const storage = new AsyncLocalStorage<RequestFacts>();
 /** Runs `fn` (the rest of the request's handling) with `facts` as the current request's facts. */
 export function runWithRequestFacts<T>(facts: RequestFacts, fn: () => T): T {
   return storage.run(facts, fn);
-}
-
-/** The facts of the request being handled in this async context, if any. */
-export function currentRequestFacts(): RequestFacts | undefined {
-  return storage.getStore();
 }
 
 /** Records each upstream attempt on the facts of the request that made it (the log line's `upstreamStatus`). */

@@ -1,5 +1,3 @@
-import type { SourceConfig } from '../config/config.types.js';
-import type { UpstreamHttp } from '../sources/shared/upstream-http.js';
 import type { AdapterKind } from './adapter-kind.js';
 import type { CanonicalProfile, JsonValue } from './profile.model.js';
 
@@ -12,10 +10,12 @@ export interface ProfileLookup {
   by: LookupBy;
 }
 
+/** What a fetch knows of the request that caused it. */
 export interface FetchContext {
-  /** Aborted when the lookup's budget is spent or the caller is gone. */
-  signal?: AbortSignal;
+  /** The caller's request id (`X-Request-Id`); sent to the upstream as `X-Request-Id`. */
   requestId: string;
+  /** What is left of the lookup's time budget (at most the source's `timeout`); the source's `timeout` when absent. */
+  budgetMs?: number;
 }
 
 export interface FetchedProfile {
@@ -48,23 +48,4 @@ export interface ProfileSource {
    * @throws UpstreamError subclasses for every upstream failure
    */
   fetchProfile(lookup: ProfileLookup, context: FetchContext): Promise<FetchedProfile>;
-}
-
-/** Collaborators a factory receives to build a source. */
-export interface SourceDependencies {
-  /** HTTP client bound to this source: base URL, credentials, budget, retries, breaker. */
-  http: UpstreamHttp;
-  /** Logs an optional timestamp that could not be parsed (contract section 2). */
-  onInvalidOptionalTimestamp: (field: string, value: unknown) => void;
-}
-
-/** One per adapter kind; the registry picks it by `kind`. */
-export interface ProfileSourceFactory {
-  readonly kind: AdapterKind;
-  /**
-   * Returns the problems of the kind-specific options (`[]` when valid), each as `{ path, message }`
-   * with a path relative to the source (e.g. `clientId`). Called once at start.
-   */
-  validateOptions(options: Record<string, unknown>): { path: string; message: string }[];
-  create(config: SourceConfig, dependencies: SourceDependencies): ProfileSource;
 }

@@ -18,6 +18,13 @@ export const ERROR_CODES = [
   'UPSTREAM_UNAVAILABLE',
   'UPSTREAM_TIMEOUT',
   'NOT_CACHED',
+  'BAD_REQUEST',
+  'NOT_FOUND',
+  'METHOD_NOT_ALLOWED',
+  'LOOKUP_AMBIGUOUS',
+  'PAYLOAD_TOO_LARGE',
+  'UNSUPPORTED_MEDIA_TYPE',
+  'HEADERS_TOO_LARGE',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -94,6 +101,14 @@ export class ProfileNotFoundError extends DomainError {
   }
 }
 
+/** A `by=externalId` lookup matched more than one upstream user. */
+export class LookupAmbiguousError extends DomainError {
+  readonly code = 'LOOKUP_AMBIGUOUS';
+  constructor(source: string, id: string) {
+    super(`More than one profile in source ${source} has externalId ${JSON.stringify(id)}`, source);
+  }
+}
+
 export class RateLimitedError extends DomainError {
   readonly code = 'RATE_LIMITED';
   constructor(retryAfterSeconds: number) {
@@ -111,7 +126,7 @@ export class NotCachedError extends DomainError {
 
 /**
  * Base of every failure that comes from talking to an upstream. `upstreamStatus` is the HTTP status the
- * upstream answered (0 for a timeout or a network failure); it feeds `Cache-Status: fwd-status`.
+ * upstream answered (0 for a timeout or a network failure); it feeds the cache's `fwd-status`.
  */
 export abstract class UpstreamError extends DomainError {
   constructor(
@@ -123,8 +138,11 @@ export abstract class UpstreamError extends DomainError {
     super(message, source, options);
   }
 
-  /** Whether a stale copy may be served instead (contract section 4: the 502/503/504 failures). */
-  get staleIfErrorApplies(): boolean {
+  /**
+   * Whether a call reached the upstream for this failure; false when the gateway refused to call (open circuit, the
+   * upstream's announced budget spent, a full queue). It tells RFC 9211's `fwd=stale` from a stale `hit`.
+   */
+  get reachedUpstream(): boolean {
     return true;
   }
 }
@@ -156,6 +174,11 @@ export class UpstreamRateLimitedError extends UpstreamError {
     super(`Upstream of source ${source} is rate limiting the gateway`, source, upstreamStatus);
     this.retryAfterSeconds = retryAfterSeconds;
   }
+
+  /** Status 0: refused before any call, as the upstream's announced budget is spent. */
+  override get reachedUpstream(): boolean {
+    return this.upstreamStatus !== 0;
+  }
 }
 
 export class UpstreamUnavailableError extends UpstreamError {
@@ -163,6 +186,11 @@ export class UpstreamUnavailableError extends UpstreamError {
   constructor(source: string, retryAfterSeconds: number) {
     super(`Upstream of source ${source} is unavailable (circuit open)`, source, 0);
     this.retryAfterSeconds = retryAfterSeconds;
+  }
+
+  /** An open circuit (or, in `UpstreamSaturatedError`, a full queue) makes no call. */
+  override get reachedUpstream(): boolean {
+    return false;
   }
 }
 

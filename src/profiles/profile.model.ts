@@ -4,7 +4,10 @@ import type { AdapterKind } from './adapter-kind.js';
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 export type JsonObject = { [key: string]: JsonValue };
 
-export type MembershipType = 'company' | 'department' | 'organization' | 'group';
+/** The contract's membership vocabulary, in its order. Each kind declares which of these it produces. */
+export const MEMBERSHIP_TYPES = ['company', 'department', 'organization', 'group'] as const;
+
+export type MembershipType = (typeof MEMBERSHIP_TYPES)[number];
 
 export interface Membership {
   id: string;

@@ -5,7 +5,8 @@ import { type FakeUpstream, startFakeUpstream } from '../../sandbox/fake-upstrea
 import type { SourceConfig } from '../config/config.types.js';
 import { UpstreamTimeoutError, UpstreamUnavailableError } from '../profiles/profile.errors.js';
 import type { JsonValue } from '../profiles/profile.model.js';
-import { createUpstreamHttp, type NotFoundRule } from '../sources/shared/upstream-http.js';
+import type { NotFoundRule } from '../sources/shared/upstream-http.contract.js';
+import { createUpstreamHttp } from '../sources/upstream-http.factory.js';
 import type { ResilientUpstreamHttp } from './resilient-upstream-http.js';
 import { UpstreamSaturatedError } from './upstream-saturated.error.js';
 
@@ -28,7 +29,6 @@ function sourceConfig(baseUrl: string, overrides: Partial<SourceConfig> = {}): S
     maxQueue: 100,
     circuitBreaker: { failureThreshold: 5, halfOpenAfterMs: 30_000 },
     cache: { ttlMs: 60_000, staleWhileRevalidateMs: 0, staleIfErrorMs: 0, notFoundTtlMs: 0 },
-    memoryTtlMs: 30_000,
     ...overrides,
   };
 }

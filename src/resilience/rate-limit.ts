@@ -1,3 +1,5 @@
+import { parseRetryAfter } from '../sources/shared/upstream-response.js';
+
 type Headers = Record<string, string | undefined>;
 
 /**
@@ -5,16 +7,6 @@ type Headers = Record<string, string | undefined>;
  * Vemetric sends absolute epoch seconds; other APIs (e.g. Usertour v2) send a relative delay.
  */
 const EPOCH_SECONDS_THRESHOLD = 1e9;
-
-/** Seconds from a `Retry-After` header (delta seconds or an HTTP date), if usable. */
-export function parseRetryAfter(value: string | undefined, nowMs: number): number | undefined {
-  if (value === undefined) return undefined;
-  const trimmed = value.trim();
-  if (/^\d+$/.test(trimmed)) return Number(trimmed);
-  const date = Date.parse(trimmed);
-  if (Number.isNaN(date)) return undefined;
-  return Math.max(0, Math.ceil((date - nowMs) / 1000));
-}
 
 /** `X-RateLimit-Reset` as an epoch in milliseconds (absolute epoch seconds, or relative seconds when small). */
 export function parseRateLimitReset(value: string | undefined, nowMs: number): number | undefined {

@@ -17,7 +17,8 @@ import {
   UpstreamUnavailableError,
 } from '../profiles/profile.errors.js';
 import type { JsonValue } from '../profiles/profile.model.js';
-import { createUpstreamHttp, type NotFoundRule, type UpstreamObserver } from '../sources/shared/upstream-http.js';
+import type { NotFoundRule, UpstreamObserver } from '../sources/shared/upstream-http.contract.js';
+import { createUpstreamHttp } from '../sources/upstream-http.factory.js';
 import type { ResilienceOptions, ResilientUpstreamHttp } from './resilient-upstream-http.js';
 
 const USER = { user: { id: '15241578750190521233', identifier: 'user-3' } };
@@ -42,7 +43,6 @@ function sourceConfig(baseUrl: string, overrides: Partial<SourceConfig> = {}): S
     maxQueue: 10,
     circuitBreaker: { failureThreshold: 5, halfOpenAfterMs: 30_000 },
     cache: { ttlMs: 60_000, staleWhileRevalidateMs: 0, staleIfErrorMs: 0, notFoundTtlMs: 0 },
-    memoryTtlMs: 30_000,
     ...overrides,
   };
 }

@@ -11,8 +11,9 @@ import {
   UpstreamUnavailableError,
 } from '../profiles/profile.errors.js';
 import type { JsonValue } from '../profiles/profile.model.js';
-import { classifyResponse, type NotFoundRule, type RawUpstreamResponse, type UpstreamRequest } from '../sources/shared/upstream-http.js';
-import { type ResilienceOptions, ResilientUpstreamHttp, type UpstreamTransport } from './resilient-upstream-http.js';
+import type { NotFoundRule, RawUpstreamResponse, UpstreamRequest, UpstreamTransport } from '../sources/shared/upstream-http.contract.js';
+import { classifyResponse } from '../sources/shared/upstream-response.js';
+import { type ResilienceOptions, ResilientUpstreamHttp } from './resilient-upstream-http.js';
 import { UpstreamSaturatedError } from './upstream-saturated.error.js';
 
 const T0 = Date.parse('2026-01-19T09:15:00.000Z');
@@ -64,7 +65,7 @@ function setup(overrides: Partial<SourceConfig> = {}, options: ResilienceOptions
     if ('afterMs' in step) return new Promise((resolve) => setTimeout(() => resolve(step.response), step.afterMs));
     return Promise.resolve(step);
   };
-  const get = jest.fn<UpstreamTransport['get']>(async (_request, signal, budgetMs) => {
+  const get = jest.fn<UpstreamTransport['get']>(async (_request, { signal, budgetMs }) => {
     callTimes.push(Date.now());
     flight.now += 1;
     flight.max = Math.max(flight.max, flight.now);
@@ -94,7 +95,7 @@ function setup(overrides: Partial<SourceConfig> = {}, options: ResilienceOptions
     always: (step: Step) => {
       fallback = step;
     },
-    lookup: (signal?: AbortSignal) => sut.getJson(REQUEST, { requestId: 'r1', signal }, NOT_FOUND),
+    lookup: () => sut.getJson(REQUEST, { requestId: 'r1' }, NOT_FOUND),
   };
 }
 
@@ -298,20 +299,22 @@ describe(ResilientUpstreamHttp.name, () => {
 
       await run(lookup());
 
-      expect(get).toHaveBeenCalledWith(REQUEST, expect.any(AbortSignal), 2_000, { connectMs: 300, headersMs: 700, bodyMs: 900 });
+      expect(get).toHaveBeenCalledWith(REQUEST, {
+        signal: expect.any(AbortSignal),
+        budgetMs: 2_000,
+        requestId: 'r1',
+        limits: { connectMs: 300, headersMs: 700, bodyMs: 900 },
+      });
     });
 
-    it('should stop at once when the caller goes away', async () => {
-      const { lookup, always } = setup({ timeoutMs: 5_000 });
-      always('hang');
-      const caller = new AbortController();
-      const pending = lookup(caller.signal);
+    it("should send the caller's request id with every attempt, retries included", async () => {
+      const { lookup, get, script } = setup();
+      script(answer(503), answer(503), OK);
 
-      setTimeout(() => caller.abort(), 200);
-      const { error, elapsedMs } = await run(pending);
+      const { value } = await run(lookup());
 
-      expect(error).toBeInstanceOf(UpstreamTimeoutError);
-      expect(elapsedMs).toBe(200);
+      expect(value?.status).toBe(200);
+      expect(get.mock.calls.map(([, attempt]) => attempt.requestId)).toEqual(['r1', 'r1', 'r1']);
     });
   });
 
@@ -374,6 +377,22 @@ describe(ResilientUpstreamHttp.name, () => {
       expect(observer.onCircuitState.mock.calls.map((call) => call[1])).toStrictEqual(['open', 'half-open', 'closed']);
     });
 
+    it('should let one trial call through while half-open and fail the lookups that waited on it when it fails', async () => {
+      const { sut, lookup, get, script, always } = setup({ retries: 0 });
+      always(answer(500));
+      for (let i = 0; i < 3; i++) await run(lookup());
+      jest.setSystemTime(Date.now() + 10_000);
+      script({ afterMs: 200, response: answer(500) });
+
+      const outcomes = Promise.all([run(lookup()), run(lookup()), run(lookup())]);
+      const [trial, ...waiters] = await outcomes;
+
+      expect(get).toHaveBeenCalledTimes(4);
+      expect(trial.error).toBeInstanceOf(UpstreamFailureError);
+      for (const waiter of waiters) expect(waiter.error).toBeInstanceOf(UpstreamUnavailableError);
+      expect(sut.circuitState()).toBe('open');
+    });
+
     it('should open again when the trial call fails', async () => {
       const { sut, lookup, get, always } = setup({ retries: 0 });
       always(answer(500));
@@ -420,19 +439,6 @@ describe(ResilientUpstreamHttp.name, () => {
 
       for (let i = 0; i < 5; i++) await run(lookup());
 
-      expect(sut.circuitState()).toBe('closed');
-    });
-
-    it('should not count lookups cancelled by their caller', async () => {
-      const { sut, lookup, always } = setup({ retries: 0, circuitBreaker: { failureThreshold: 1, halfOpenAfterMs: 10_000 } });
-      always('hang');
-      const caller = new AbortController();
-      const pending = lookup(caller.signal);
-
-      caller.abort();
-      const { error } = await run(pending);
-
-      expect(error).toBeInstanceOf(UpstreamTimeoutError);
       expect(sut.circuitState()).toBe('closed');
     });
   });

@@ -1,4 +1,3 @@
-// cockatiel 3.2 (not 4): version 4 requires Node 22, and the gateway supports Node >= 20.19.
 import {
   BrokenCircuitError,
   bulkhead,
@@ -32,17 +31,12 @@ import type {
   UpstreamJson,
   UpstreamObserver,
   UpstreamRequest,
-} from '../sources/shared/upstream-http.js';
+  UpstreamTransport,
+} from '../sources/shared/upstream-http.contract.js';
 import { Deadline } from './deadline.js';
 import { isCircuitFailure, isRetryableAttemptFailure, isUpstreamAnswer } from './failure-policy.js';
 import { announcedWaitMs, RateLimitGate } from './rate-limit.js';
 import { UpstreamSaturatedError } from './upstream-saturated.error.js';
-
-/** One HTTP attempt against the upstream (see `AxiosUpstreamTransport`). */
-export interface UpstreamTransport {
-  get(request: UpstreamRequest, signal: AbortSignal, budgetMs: number, limits?: AttemptLimits): Promise<RawUpstreamResponse>;
-  destroy(): void;
-}
 
 /** Turns one raw answer into the JSON body or a domain error (see `classifyResponse`). */
 export type ResponseClassifier = (response: RawUpstreamResponse, notFound: NotFoundRule, nowMs: number) => UpstreamJson;
@@ -99,8 +93,6 @@ export class ResilientUpstreamHttp implements UpstreamHttp {
   private readonly retry: RetryPolicy;
   private readonly gate: RateLimitGate;
   private readonly backoff: IBackoffFactory<unknown>;
-  /** Errors raised only because the caller went away: they say nothing about the upstream. */
-  private readonly callerCancelled = new WeakSet<object>();
   /** Timeouts caused by this instance's own saturation (time spent in the bulkhead queue), not by the upstream. */
   private readonly locallySaturated = new WeakSet<object>();
   /** `performance.now()` of the latest answer (any status) the upstream sent to an attempt. */
@@ -117,7 +109,7 @@ export class ResilientUpstreamHttp implements UpstreamHttp {
     this.gate = new RateLimitGate(options.maxRateLimitWaitMs ?? DEFAULT_MAX_RATE_LIMIT_WAIT_MS);
     this.backoff = new ExponentialBackoff({ initialDelay: options.backoff?.initialDelayMs ?? 100, maxDelay: options.backoff?.maxDelayMs ?? 1000 });
     this.breaker = circuitBreaker(
-      handleWhen((error) => isCircuitFailure(error) && !this.callerCancelled.has(error) && !this.locallySaturated.has(error)),
+      handleWhen((error) => isCircuitFailure(error) && !(error instanceof Error && this.locallySaturated.has(error))),
       { halfOpenAfter: config.circuitBreaker.halfOpenAfterMs, breaker: new ConsecutiveBreaker(config.circuitBreaker.failureThreshold) },
     );
     this.breaker.onBreak(() => {
@@ -132,12 +124,12 @@ export class ResilientUpstreamHttp implements UpstreamHttp {
   }
 
   async getJson(request: UpstreamRequest, context: FetchContext, notFound: NotFoundRule): Promise<UpstreamJson> {
-    const deadline = new Deadline(this.config.timeoutMs, context.signal);
+    const deadline = new Deadline(Math.min(this.config.timeoutMs, context.budgetMs ?? this.config.timeoutMs));
     try {
       this.assertNotRateLimited();
       const work = this.breaker.execute(async () => {
         try {
-          return { value: await this.withRetries(request, notFound, deadline) } satisfies BreakerOutcome;
+          return { value: await this.withRetries(request, context, notFound, deadline) } satisfies BreakerOutcome;
         } catch (error) {
           const failure = error instanceof RetryLater ? error.failure : error;
           if (isUpstreamAnswer(failure)) return { answer: failure } satisfies BreakerOutcome;
@@ -168,7 +160,7 @@ export class ResilientUpstreamHttp implements UpstreamHttp {
     this.transport.destroy();
   }
 
-  private withRetries(request: UpstreamRequest, notFound: NotFoundRule, deadline: Deadline): Promise<UpstreamJson> {
+  private withRetries(request: UpstreamRequest, context: FetchContext, notFound: NotFoundRule, deadline: Deadline): Promise<UpstreamJson> {
     let backoff: IBackoff<unknown> | undefined;
     const nextBackoffMs = (): number => {
       backoff = backoff ? backoff.next(undefined) : this.backoff.next(undefined);
@@ -176,7 +168,7 @@ export class ResilientUpstreamHttp implements UpstreamHttp {
     };
     return this.retry.execute((retryContext) => {
       const queuedAt = this.bulkhead.executionSlots > 0 ? undefined : performance.now();
-      return this.bulkhead.execute(() => this.attempt(request, notFound, deadline, retryContext, nextBackoffMs, queuedAt), deadline.signal);
+      return this.bulkhead.execute(() => this.attempt(request, context, notFound, deadline, retryContext, nextBackoffMs, queuedAt), deadline.signal);
     }, deadline.signal);
   }
 
@@ -188,6 +180,7 @@ export class ResilientUpstreamHttp implements UpstreamHttp {
    */
   private async attempt(
     request: UpstreamRequest,
+    context: FetchContext,
     notFound: NotFoundRule,
     deadline: Deadline,
     { attempt }: IRetryContext,
@@ -210,14 +203,15 @@ export class ResilientUpstreamHttp implements UpstreamHttp {
     let response: RawUpstreamResponse | undefined;
     let failure: unknown;
     try {
-      response = await this.transport.get(request, deadline.signal, this.config.timeoutMs, limits);
+      response = await this.transport.get(request, { signal: deadline.signal, budgetMs: this.config.timeoutMs, requestId: context.requestId, limits });
       this.lastAnswerAt = performance.now();
       this.gate.observe(response.status, response.headers, Date.now());
       return this.classify(response, notFound, Date.now());
     } catch (error) {
       failure = error;
-      if (deadline.reason === 'caller' && typeof error === 'object' && error !== null) this.callerCancelled.add(error);
-      if (deadline.reason === 'budget' && queuedAt !== undefined && this.lastAnswerAt > queuedAt && error instanceof UpstreamTimeoutError) {
+      // The lookup's budget ran out while the upstream kept answering other attempts since this one queued: the
+      // time went to this instance's bulkhead queue, not to the upstream.
+      if (deadline.signal.aborted && queuedAt !== undefined && this.lastAnswerAt > queuedAt && error instanceof UpstreamTimeoutError) {
         this.locallySaturated.add(error);
       }
       throw this.afterFailure(error, response, attempt, deadline, nextBackoffMs);
@@ -261,8 +255,8 @@ export class ResilientUpstreamHttp implements UpstreamHttp {
   private toDomainError(error: unknown): unknown {
     if (error instanceof RetryLater) return error.failure;
     if (error instanceof UpstreamError) return error;
-    // `instanceof`, not cockatiel 3.2's `is…Error` helpers: `isIsolatedCircuitError` and `isTaskCancelledError` test
-    // for the bulkhead's marker and would misread a full bulkhead.
+    // `instanceof`, not cockatiel's `is…Error` helpers: in 3.2 `isIsolatedCircuitError` and `isTaskCancelledError`
+    // tested for the bulkhead's marker and misread a full bulkhead; a class check cannot drift that way.
     if (error instanceof BrokenCircuitError || error instanceof IsolatedCircuitError) {
       const untilHalfOpenMs = this.openedAt + this.config.circuitBreaker.halfOpenAfterMs - Date.now();
       return new UpstreamUnavailableError(this.config.name, Math.max(1, Math.ceil(untilHalfOpenMs / 1000)));

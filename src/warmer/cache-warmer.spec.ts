@@ -1,7 +1,8 @@
 import { jest } from '@jest/globals';
 
 import { VirtualClock } from '../../test/support/virtual-clock.js';
-import type { CacheAnswer } from '../cache/profile-cache.js';
+import type { ProfileRequest } from '../api/profiles.service.js';
+import type { CacheAnswer, CacheOutcome } from '../cache/profile-cache.js';
 import {
   NotCachedError,
   ProfileNotFoundError,
@@ -9,11 +10,10 @@ import {
   UpstreamRateLimitedError,
   ValidationError,
 } from '../profiles/profile.errors.js';
-import type { ProfileRequest } from '../profiles/profiles.service.js';
 import { isFreshHit, rateLimitResumeAt, warmIds } from './cache-warmer.js';
 
-const answer = (cacheStatus: string): CacheAnswer => ({ cacheStatus }) as CacheAnswer;
-const refreshedAnswer = answer('profile-gateway; fwd=request; stored');
+const answer = (outcome: CacheOutcome): CacheAnswer => ({ outcome }) as CacheAnswer;
+const refreshedAnswer = answer({ kind: 'fetched', fwd: 'request', collapsed: false, notFound: false });
 
 type Handler = (request: ProfileRequest) => Promise<CacheAnswer>;
 
@@ -31,10 +31,10 @@ describe('warmIds', () => {
     expect(tally.refreshed).toBe(3);
     expect(pool.finished).toBe(3);
     const requests = profiles.getProfile.mock.calls.map(([request]) => request);
-    expect(requests.map((r) => [r.source, r.id, r.by, r.directive])).toEqual([
-      ['crm', '1', 'id', 'no-cache'],
-      ['crm', '2', 'id', 'no-cache'],
-      ['crm', '3', 'id', 'no-cache'],
+    expect(requests.map((r) => [r.source, r.id, r.by, r.directives])).toEqual([
+      ['crm', '1', 'id', { noCache: true }],
+      ['crm', '2', 'id', { noCache: true }],
+      ['crm', '3', 'id', { noCache: true }],
     ]);
     expect(new Set(requests.map((r) => r.requestId)).size).toBe(3);
   });
@@ -71,18 +71,18 @@ describe('warmIds', () => {
   describe('with onlyMissing', () => {
     it('should skip a fresh hit without refreshing, and refresh stale, uncached and negatively cached ids', async () => {
       const cached: Record<string, () => Promise<CacheAnswer>> = {
-        fresh: () => Promise.resolve(answer('profile-gateway; hit; ttl=42')),
-        stale: () => Promise.resolve(answer('profile-gateway; hit; ttl=-5')),
+        fresh: () => Promise.resolve(answer({ kind: 'hit', ttlSeconds: 42, notFound: false })),
+        stale: () => Promise.resolve(answer({ kind: 'stale', staleSeconds: 5, reason: 'only-if-cached' })),
         absent: () => Promise.reject(new NotCachedError('crm', 'absent')),
         gone: () => Promise.reject(new ProfileNotFoundError('crm', 'gone')),
       };
-      const profiles = profilesWith((request) => (request.directive === 'only-if-cached' ? cached[request.id]!() : Promise.resolve(refreshedAnswer)));
+      const profiles = profilesWith((request) => (request.directives.onlyIfCached === true ? cached[request.id]!() : Promise.resolve(refreshedAnswer)));
 
       const { tally } = await warmIds(Object.keys(cached), { source: 'crm', profiles, concurrency: 1, onlyMissing: true, clock: new VirtualClock() });
 
       expect(tally.skipped).toBe(1);
       expect(tally.refreshed).toBe(3);
-      const refreshedIds = profiles.getProfile.mock.calls.filter(([r]) => r.directive === 'no-cache').map(([r]) => r.id);
+      const refreshedIds = profiles.getProfile.mock.calls.filter(([r]) => r.directives.noCache === true).map(([r]) => r.id);
       expect(refreshedIds).toEqual(['stale', 'absent', 'gone']);
     });
 
@@ -162,15 +162,14 @@ describe('warmIds', () => {
 });
 
 describe('isFreshHit', () => {
-  it.each([
-    ['profile-gateway; hit; ttl=42', true],
-    ['profile-gateway; hit; ttl=0', true],
-    ['profile-gateway; hit; ttl=-3', false],
-    ['profile-gateway; hit; fwd=stale; detail=stale-while-revalidate', false],
-    ['profile-gateway; fwd=miss; stored', false],
-    ['other-cache; hit; ttl=42', false],
-  ])('should read %j as fresh=%s', (status, fresh) => {
-    expect(isFreshHit(status)).toBe(fresh);
+  it.each<[CacheOutcome, boolean]>([
+    [{ kind: 'hit', ttlSeconds: 42, notFound: false }, true],
+    [{ kind: 'hit', ttlSeconds: 0, notFound: false }, true],
+    [{ kind: 'stale', staleSeconds: 3, reason: 'only-if-cached' }, false],
+    [{ kind: 'stale-if-error', staleSeconds: 3, forwarded: false, upstreamStatus: undefined, collapsed: false }, false],
+    [{ kind: 'fetched', fwd: 'miss', collapsed: false, notFound: false }, false],
+  ])('should read %j as fresh=%s', (outcome, fresh) => {
+    expect(isFreshHit(answer(outcome))).toBe(fresh);
   });
 });
 

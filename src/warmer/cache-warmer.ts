@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 
-import { CACHE_NAME } from '../cache/cache-status.js';
-import type { CacheAnswer } from '../cache/profile-cache.js';
+import type { ProfileRequest } from '../api/profiles.service.js';
+import type { CacheAnswer, CacheDirectives } from '../cache/profile-cache.js';
 import { DomainError, ProfileNotFoundError, UpstreamRateLimitedError } from '../profiles/profile.errors.js';
-import type { ProfileRequest } from '../profiles/profiles.service.js';
 import type { IdOutcome } from './warm-summary.js';
 import { WarmTally } from './warm-summary.js';
 import { type AttemptResult, type Clock, PauseGate, type PoolRun, runPool, systemClock } from './worker-pool.js';
@@ -50,9 +49,9 @@ const MIN_PAUSE_MS = 250;
 const BACKOFF_BASE_MS = 1_000;
 const BACKOFF_MAX_MS = 30_000;
 
-/** A fresh hit of `only-if-cached`: `profile-gateway; hit; ttl=<s>` with a non-negative ttl (stale hits are negative). */
-export function isFreshHit(cacheStatus: string): boolean {
-  return new RegExp(`^${CACHE_NAME}; hit; ttl=\\d+(;|$)`).test(cacheStatus);
+/** A fresh copy answered from the cache (a stale one, even without a call, is not). */
+export function isFreshHit(answer: CacheAnswer): boolean {
+  return answer.outcome.kind === 'hit';
 }
 
 /**
@@ -93,16 +92,16 @@ export async function warmIds(ids: readonly string[], options: CacheWarmerOption
   };
 
   const attempt = async (id: string, pausesSoFar: number): Promise<AttemptResult> => {
-    const request = (directive: ProfileRequest['directive']): ProfileRequest => ({
+    const request = (directives: CacheDirectives): ProfileRequest => ({
       source: options.source,
       id,
       by: 'id',
-      directive,
+      directives,
       requestId: `warm-${randomUUID()}`,
     });
     try {
-      if (options.onlyMissing && (await isFresh(options.profiles, request('only-if-cached')))) return settle(id, { kind: 'skipped' });
-      await options.profiles.getProfile(request('no-cache'));
+      if (options.onlyMissing && (await isFresh(options.profiles, request({ onlyIfCached: true })))) return settle(id, { kind: 'skipped' });
+      await options.profiles.getProfile(request({ noCache: true }));
       return settle(id, { kind: 'refreshed' });
     } catch (error) {
       if (error instanceof ProfileNotFoundError) return settle(id, { kind: 'not-found' });
@@ -129,7 +128,7 @@ export async function warmIds(ids: readonly string[], options: CacheWarmerOption
  */
 async function isFresh(profiles: ProfileReader, request: ProfileRequest): Promise<boolean> {
   try {
-    return isFreshHit((await profiles.getProfile(request)).cacheStatus);
+    return isFreshHit(await profiles.getProfile(request));
   } catch (error) {
     if (error instanceof DomainError && (error.code === 'NOT_CACHED' || error.code === 'PROFILE_NOT_FOUND')) return false;
     throw error;

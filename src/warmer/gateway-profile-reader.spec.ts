@@ -1,4 +1,6 @@
-import { exhaustedForSeconds } from './gateway-profile-reader.js';
+import { cacheStatusOf } from '../cache/cache-outcome.js';
+import type { ServedOutcome } from '../cache/profile-cache.js';
+import { exhaustedForSeconds, outcomeOfCacheStatus } from './gateway-profile-reader.js';
 
 describe('exhaustedForSeconds', () => {
   it.each([
@@ -9,5 +11,21 @@ describe('exhaustedForSeconds', () => {
     ['no headers', {}, undefined],
   ])('should read %s', (_case, headers, expected) => {
     expect(exhaustedForSeconds(new Headers(headers))).toBe(expected);
+  });
+});
+
+describe('outcomeOfCacheStatus', () => {
+  it.each<[string, ServedOutcome]>([
+    ['a fresh hit', { kind: 'hit', ttlSeconds: 42, notFound: false }],
+    ['a stale answer', { kind: 'stale', staleSeconds: 5, reason: 'stale-while-revalidate' }],
+    ['a stored miss', { kind: 'fetched', fwd: 'miss', collapsed: false, notFound: false }],
+    ['a collapsed refresh', { kind: 'fetched', fwd: 'request', collapsed: true, notFound: false }],
+    ['a stale-if-error without a call', { kind: 'stale-if-error', staleSeconds: 3, forwarded: false, upstreamStatus: undefined, collapsed: false }],
+  ])('should read back %s', (_case, outcome) => {
+    expect(outcomeOfCacheStatus(cacheStatusOf(outcome))).toStrictEqual(outcome);
+  });
+
+  it('should read a forwarded stale-if-error with its upstream status', () => {
+    expect(outcomeOfCacheStatus('profile-gateway; fwd=stale; fwd-status=503; detail=stale-if-error')).toMatchObject({ kind: 'stale-if-error', forwarded: true, upstreamStatus: 503 });
   });
 });

@@ -1,7 +1,7 @@
-import type { CacheAnswer } from '../cache/profile-cache.js';
+import type { ProfileRequest } from '../api/profiles.service.js';
+import type { CacheAnswer, ServedOutcome } from '../cache/profile-cache.js';
 import { DomainError, ERROR_CODES, type ErrorCode, ProfileNotFoundError, UpstreamRateLimitedError } from '../profiles/profile.errors.js';
 import type { CanonicalProfile } from '../profiles/profile.model.js';
-import type { ProfileRequest } from '../profiles/profiles.service.js';
 import type { ProfileReader } from './cache-warmer.js';
 import { type Clock, systemClock } from './worker-pool.js';
 
@@ -54,6 +54,29 @@ export function exhaustedForSeconds(headers: Headers): number | undefined {
   const reset = headers.get('ratelimit-reset');
   if (remaining?.trim() === '0' && reset !== null && /^\d+$/.test(reset.trim())) return Number(reset.trim());
   return undefined;
+}
+
+/**
+ * The cache outcome a `Cache-Status` value of the gateway stands for (the inverse of `cacheStatusOf`, as far as the
+ * warmer needs it): a fresh `hit` only with a positive `ttl` and no `detail`; a `hit` with `ttl` 0 or below is stale.
+ */
+export function outcomeOfCacheStatus(value: string): ServedOutcome {
+  const params = value.split(';').map((part) => part.trim());
+  const param = (name: string): string | undefined => params.find((p) => p.startsWith(`${name}=`))?.slice(name.length + 1);
+  const collapsed = params.includes('collapsed');
+  const staleIfError = param('detail') === 'stale-if-error';
+  const fwd = param('fwd');
+  if (params.includes('hit')) {
+    const ttl = Number(param('ttl') ?? 0) || 0;
+    if (staleIfError) return { kind: 'stale-if-error', staleSeconds: Math.max(0, -ttl), forwarded: false, upstreamStatus: undefined, collapsed };
+    if (ttl > 0) return { kind: 'hit', ttlSeconds: ttl, notFound: false };
+    return { kind: 'stale', staleSeconds: Math.max(0, -ttl), reason: 'stale-while-revalidate' };
+  }
+  if (fwd === 'stale' || staleIfError) {
+    const status = Number(param('fwd-status'));
+    return { kind: 'stale-if-error', staleSeconds: 0, forwarded: true, upstreamStatus: Number.isInteger(status) && status > 0 ? status : undefined, collapsed };
+  }
+  return { kind: 'fetched', fwd: fwd === 'miss' ? 'miss' : 'request', collapsed, notFound: false };
 }
 
 function retryAfterSecondsOf(headers: Headers): number | undefined {
@@ -110,7 +133,7 @@ export class GatewayProfileReader implements ProfileReader {
     const url = `${this.options.baseUrl}/profiles/${encodeURIComponent(request.source)}/${encodeURIComponent(request.id)}`;
     const headers: Record<string, string> = {
       accept: 'application/json',
-      'cache-control': request.directive === 'only-if-cached' ? 'only-if-cached' : 'no-cache',
+      'cache-control': request.directives.onlyIfCached === true ? 'only-if-cached' : 'no-cache',
       'x-request-id': request.requestId,
     };
     if (this.options.apiKey) headers.authorization = `Bearer ${this.options.apiKey}`;
@@ -135,7 +158,7 @@ export class GatewayProfileReader implements ProfileReader {
       const maxAgeSeconds = Number(/max-age=(\d+)/.exec(response.headers.get('cache-control') ?? '')?.[1] ?? 0);
       return {
         entry: { profile: body as CanonicalProfile, raw: null, fetchedAtMs: this.clock.now() - ageSeconds * 1_000, etag: response.headers.get('etag') ?? '' },
-        cacheStatus: response.headers.get('cache-status') ?? '',
+        outcome: outcomeOfCacheStatus(response.headers.get('cache-status') ?? ''),
         ageSeconds,
         maxAgeSeconds,
       };

@@ -1,39 +1,26 @@
-import { HttpService } from '@nestjs/axios';
-import axios from 'axios';
+import type { INestApplicationContext } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { Logger } from 'pino';
 
-import { createProfileCache, type ProfileCache } from '../cache/profile-cache.js';
-import { RedisConfigError } from '../cache/redis-connection.js';
+import { ProfilesService } from '../api/profiles.service.js';
+import type { ProfileCache } from '../cache/profile-cache.js';
 import { ConfigError, loadConfig } from '../config/config.loader.js';
 import type { GatewayConfig } from '../config/config.types.js';
+import { GatewayCoreModule } from '../gateway-core.module.js';
 import { createLogger } from '../logger.js';
-import { ProfilesService } from '../profiles/profiles.service.js';
-import { SourceRegistry, validateKindOptions } from '../sources/source-registry.js';
+import { GatewayMetrics } from '../metrics/gateway-metrics.js';
+import { ADAPTER_KINDS, type SourceRegistry, validateKindOptions } from '../sources/source-registry.js';
+import { PROFILE_CACHE, SOURCE_REGISTRY } from '../tokens.js';
 import { warmIds } from './cache-warmer.js';
+import type { CommandIo } from './command-io.js';
 import { IdInputError, type IdList, readIdList } from './id-list.js';
 import { parseWarmArgs, UsageError, WARM_USAGE, type WarmArgs } from './warm-args.js';
-import { createProgress, type ProgressStream } from './warm-progress.js';
+import { createProgress } from './warm-progress.js';
 import { EXIT_INTERRUPTED, EXIT_OK, EXIT_TERMINATED, EXIT_USAGE, exitCodeOf, formatDuration, formatSummary, summaryJson, WarmTally } from './warm-summary.js';
 import { warmThroughGateway } from './warm-through-gateway.js';
 import { type Clock, systemClock } from './worker-pool.js';
 
-/** The process around the command, injectable for tests. */
-export interface CommandIo {
-  env: NodeJS.ProcessEnv;
-  stdin: AsyncIterable<Buffer | string>;
-  stdout: { write(text: string): unknown };
-  /** Progress, notes, problems and logs. */
-  stderr: ProgressStream;
-  /**
-   * Aborted on SIGINT or SIGTERM: no new ids, the summary so far, exit code 130 (143 when the abort reason is
-   * `'SIGTERM'`).
-   */
-  signal?: AbortSignal;
-  clock?: Clock;
-  /** Plain progress lines every this many ms (default 2 s). */
-  progressIntervalMs?: number;
-  /** How long to wait for Redis to connect before giving up (default 10 s). */
-  redisConnectTimeoutMs?: number;
-}
+export type { CommandIo } from './command-io.js';
 
 const DEFAULT_REDIS_CONNECT_TIMEOUT_MS = 10_000;
 
@@ -63,7 +50,7 @@ export async function runWarmCommand(args: readonly string[], io: CommandIo): Pr
 
   let config: GatewayConfig;
   try {
-    config = loadConfig({ env: io.env, validateKindOptions });
+    config = loadConfig({ env: io.env, kinds: ADAPTER_KINDS, validateKindOptions });
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     for (const p of error.problems) io.stderr.write(`${p.path}: ${p.message}\n`);
@@ -103,29 +90,9 @@ async function warmSource(warm: WarmArgs, config: GatewayConfig, io: CommandIo):
   }
 
   const logger = createLogger(config.log.level, io.stderr);
-  let cacheWriteFailures = 0;
-  let cache: ProfileCache;
-  try {
-    cache = createProfileCache({
-      redis,
-      memory: config.cache.memory,
-      logger,
-      observer: {
-        onOutcome: () => undefined,
-        onRedisError: (op) => {
-          if (op === 'set') cacheWriteFailures += 1;
-        },
-      },
-    });
-  } catch (error) {
-    if (error instanceof RedisConfigError) throw new SetupError(error.message);
-    throw error;
-  }
-  const registry = SourceRegistry.fromConfig(config, {
-    httpService: new HttpService(axios.create()),
-    onInvalidOptionalTimestamp: (source, field, value) =>
-      logger.warn({ source, field, value: typeof value === 'string' ? value.slice(0, 64) : typeof value }, 'unparseable optional timestamp mapped to null'),
-  });
+  const context = await createCoreContext(config, logger);
+  const cache = context.get<ProfileCache>(PROFILE_CACHE);
+  const registry = context.get<SourceRegistry>(SOURCE_REGISTRY);
 
   const tally = new WarmTally(list.ids.length, list.duplicates);
   const startedAt = clock.now();
@@ -152,7 +119,7 @@ async function warmSource(warm: WarmArgs, config: GatewayConfig, io: CommandIo):
         list.ids,
         {
           source: sourceConfig.name,
-          profiles: new ProfilesService(registry, cache),
+          profiles: context.get(ProfilesService),
           concurrency,
           onlyMissing: warm.onlyMissing,
           ...(runtime.rateLimitedUntil ? { rateLimitedUntil: runtime.rateLimitedUntil } : {}),
@@ -176,15 +143,27 @@ async function warmSource(warm: WarmArgs, config: GatewayConfig, io: CommandIo):
     // A signal that arrives once every id is done interrupts nothing.
     interrupted = io.signal?.aborted === true && tally.done < tally.total;
   } finally {
-    // The cache first: it waits for the Redis writes still pending, then closes its connections.
-    await cache.close();
-    registry.close();
+    // The cache first (it waits for the Redis writes still pending, then closes its connections), then the upstream
+    // sockets: see GatewayCoreModule.
+    await context.close();
   }
 
+  const cacheWriteFailures = await context.get(GatewayMetrics).redisErrorCount('set');
   const summary = tally.snapshot({ source: sourceConfig.name, elapsedMs: clock.now() - startedAt, interrupted, cacheWriteFailures });
   const code = exitCodeOf(summary, interruptedExitCode(io.signal));
   io.stdout.write(warm.json ? summaryJson(summary, code) : formatSummary(summary));
   return code;
+}
+
+/**
+ * The sources, cache and `ProfilesService` exactly as the server builds them (`GatewayCoreModule`), without the HTTP
+ * parts. Nest's own start-up lines stay out of the command's output.
+ */
+function createCoreContext(config: GatewayConfig, logger: Logger): Promise<INestApplicationContext> {
+  return NestFactory.createApplicationContext(GatewayCoreModule.forRoot({ config, logger, defaultMetrics: false }), {
+    logger: false,
+    abortOnError: false,
+  });
 }
 
 function interruptedExitCode(signal: AbortSignal | undefined): number {

@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 
-import { usertourFake } from '../../sandbox/fakes/usertour.fake.js';
-import { SANDBOX_DATA, SANDBOX_TOKENS } from '../../sandbox/sample-data.js';
+import { usertourFake } from '../../sandbox/kinds/usertour/usertour.fake.js';
+import { USERTOUR_SANDBOX_TOKEN, usertourSandboxData } from '../../sandbox/kinds/usertour/usertour.sandbox.js';
 import { type Harness, startHarness, TEST_API_KEY } from '../../test/support/gateway-harness.js';
 import { runWarmCommand } from './warm-command.js';
 
@@ -20,7 +20,7 @@ function streams(env: NodeJS.ProcessEnv, ids: string[]) {
   };
 }
 
-const KNOWN = SANDBOX_DATA.usertour.users.map((user) => user.id);
+const KNOWN = usertourSandboxData.users.map((user) => user.id);
 
 /**
  * Issue 17, item 7: `warm --gateway <url>` warms any deployment (here a memory-only one, which the in-process warmer
@@ -31,7 +31,7 @@ describe('warm --gateway (integration)', () => {
 
   beforeAll(async () => {
     h = await startHarness({
-      fakes: { usertour: usertourFake(SANDBOX_DATA.usertour) },
+      fakes: { usertour: usertourFake(usertourSandboxData) },
       yaml: (fakes) => `
 auth:
   apiKeys: [{ name: warmer, key: ${TEST_API_KEY}, sources: ["crm"], rateLimit: { limit: 3, window: 1s } }]
@@ -39,7 +39,7 @@ sources:
   crm:
     kind: usertour
     baseUrl: ${fakes.usertour!.url}
-    token: ${SANDBOX_TOKENS.usertour}
+    token: ${USERTOUR_SANDBOX_TOKEN}
 `,
     });
   });
@@ -61,7 +61,7 @@ sources:
     expect({ code, failures: summary.failures }).toStrictEqual({ code: 0, failures: [] });
     expect(summary.counts.refreshed + summary.counts.notFound).toBe(ids.length);
     expect(h.fakes.usertour!.calls).toHaveLength(ids.length);
-    for (const call of h.fakes.usertour!.calls) expect(call.headers.authorization).toBe(`Bearer ${SANDBOX_TOKENS.usertour}`);
+    for (const call of h.fakes.usertour!.calls) expect(call.headers.authorization).toBe(`Bearer ${USERTOUR_SANDBOX_TOKEN}`);
     // 3 lookups per second for this key: 9 ids need two resets.
     expect(Date.now() - started).toBeGreaterThanOrEqual(1_800);
     expect(err.join('')).toContain('pausing until');

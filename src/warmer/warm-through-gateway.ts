@@ -1,8 +1,8 @@
 import { warmIds } from './cache-warmer.js';
+import type { CommandIo } from './command-io.js';
 import { GatewayProfileReader } from './gateway-profile-reader.js';
 import { IdInputError, type IdList, readIdList } from './id-list.js';
 import type { WarmArgs } from './warm-args.js';
-import type { CommandIo } from './warm-command.js';
 import { createProgress } from './warm-progress.js';
 import { EXIT_INTERRUPTED, EXIT_TERMINATED, EXIT_USAGE, exitCodeOf, formatDuration, formatSummary, summaryJson, WarmTally } from './warm-summary.js';
 import { systemClock } from './worker-pool.js';

@@ -7,16 +7,18 @@ import { HttpService } from '@nestjs/axios';
 import axios from 'axios';
 
 import { type FakeHandler, type FakeRequest, type FakeResponse, type FakeUpstream, startFakeUpstream } from '../../sandbox/fake-upstream.js';
-import { orgDirectoryFake } from '../../sandbox/fakes/org-directory.fake.js';
-import { vemetricFake } from '../../sandbox/fakes/vemetric.fake.js';
-import { SANDBOX_DATA, SANDBOX_TOKENS } from '../../sandbox/sample-data.js';
+import { orgDirectoryFake } from '../../sandbox/kinds/org-directory/org-directory.fake.js';
+import { ORG_DIRECTORY_SANDBOX_TOKEN, orgDirectorySandboxData } from '../../sandbox/kinds/org-directory/org-directory.sandbox.js';
+import { vemetricFake } from '../../sandbox/kinds/vemetric/vemetric.fake.js';
+import { VEMETRIC_SANDBOX_TOKEN, vemetricSandboxData } from '../../sandbox/kinds/vemetric/vemetric.sandbox.js';
+import { type RedisProcess, startRedis } from '../../test/support/redis-server.mjs';
 import { tempDir } from '../../test/support/temp-dirs.js';
+import { ProfilesService } from '../api/profiles.service.js';
 import { createProfileCache, type ProfileCache } from '../cache/profile-cache.js';
 import { loadConfig } from '../config/config.loader.js';
 import { ProfileNotFoundError } from '../profiles/profile.errors.js';
 import type { JsonObject } from '../profiles/profile.model.js';
-import { ProfilesService } from '../profiles/profiles.service.js';
-import { SourceRegistry, validateKindOptions } from '../sources/source-registry.js';
+import { ADAPTER_KINDS, SourceRegistry, validateKindOptions } from '../sources/source-registry.js';
 import { type CommandIo, runWarmCommand } from './warm-command.js';
 
 const REDIS_URL = process.env.REDIS_URL as string;
@@ -44,7 +46,7 @@ function sleep(ms: number): Promise<void> {
 
 /** Org-directory users 4 and 17 of the sandbox, plus users 100 to 100 + extra - 1. */
 function orgUsers(extra = 0): JsonObject[] {
-  const base = SANDBOX_DATA.orgDirectory.users;
+  const base = orgDirectorySandboxData.users;
   return [...base, ...Array.from({ length: extra }, (_, i) => ({ ...base[1]!, id: 100 + i }))];
 }
 
@@ -75,7 +77,7 @@ async function instrumentedFake(handler: FakeHandler, latencyMs = 0) {
   return { fake, seen, maxInFlight: () => maxInFlight };
 }
 
-function orgConfig(fake: FakeUpstream, keyPrefix: string, sourceExtra = ''): string {
+function orgConfig(fake: FakeUpstream, keyPrefix: string, sourceExtra = '', redisUrl = REDIS_URL): string {
   return tempFile(
     'gateway.yaml',
     `log:
@@ -84,13 +86,13 @@ auth:
   disabled: true
 cache:
   redis:
-    url: ${REDIS_URL}
+    url: ${redisUrl}
     keyPrefix: ${keyPrefix}
 sources:
   directory:
     kind: org-directory
     baseUrl: ${fake.url}
-    token: ${SANDBOX_TOKENS.orgDirectory}
+    token: ${ORG_DIRECTORY_SANDBOX_TOKEN}
 ${sourceExtra}`,
   );
 }
@@ -110,7 +112,7 @@ function commandIo(configFile: string, extra: Partial<CommandIo> = {}) {
 
 /** Another gateway instance on the same Redis: its own registry, cache and service, reading with directive `default`. */
 async function secondInstance(configFile: string): Promise<ProfilesService> {
-  const config = loadConfig({ path: configFile, env: {}, validateKindOptions });
+  const config = loadConfig({ path: configFile, env: {}, kinds: ADAPTER_KINDS, validateKindOptions });
   const cache = createProfileCache({ redis: config.cache.redis, memory: config.cache.memory });
   caches.push(cache);
   const registry = SourceRegistry.fromConfig(config, { httpService: new HttpService(axios.create()), onInvalidOptionalTimestamp: () => undefined });
@@ -123,7 +125,7 @@ async function secondInstance(configFile: string): Promise<ProfilesService> {
   return new ProfilesService(registry, cache);
 }
 
-const read = (profiles: ProfilesService, id: string) => profiles.getProfile({ source: 'directory', id, by: 'id', directive: 'default', requestId: 'check' });
+const read = (profiles: ProfilesService, id: string) => profiles.getProfile({ source: 'directory', id, by: 'id', directives: {}, requestId: 'check' });
 
 afterEach(async () => {
   for (const registry of registries.splice(0)) registry.close();
@@ -133,7 +135,7 @@ afterEach(async () => {
 
 describe('warm command against fake upstreams and Redis', () => {
   it('should store every listed profile in Redis so another instance answers it as a hit without calling the upstream', async () => {
-    const { fake } = await instrumentedFake(orgDirectoryFake({ tokens: [SANDBOX_TOKENS.orgDirectory], users: orgUsers() }));
+    const { fake } = await instrumentedFake(orgDirectoryFake({ tokens: [ORG_DIRECTORY_SANDBOX_TOKEN], users: orgUsers() }));
     const config = orgConfig(fake, uniquePrefix());
     const ids = tempFile('ids.txt', '# directory users\n4\n\n 17 \n404\n4\n');
     const { io, stdout } = commandIo(config);
@@ -150,13 +152,40 @@ describe('warm command against fake upstreams and Redis', () => {
     const hits = [await read(other, '4'), await read(other, '17')];
     await expect(read(other, '404')).rejects.toBeInstanceOf(ProfileNotFoundError);
 
-    expect(hits.map((h) => h.cacheStatus)).toEqual([expect.stringMatching(/^profile-gateway; hit; ttl=\d+$/), expect.stringMatching(/^profile-gateway; hit; ttl=\d+$/)]);
+    expect(hits.map((h) => h.outcome.kind)).toEqual(['hit', 'hit']);
     expect(hits[1]!.entry.profile.email).toBe('jan.jansen@example.nl');
     expect(fake.calls).toHaveLength(3);
   });
 
+  describe('on a Redis that refuses writes', () => {
+    let fullRedis: RedisProcess;
+
+    beforeAll(async () => {
+      // Out of memory with no eviction: reads and subscriptions work, every write is refused.
+      fullRedis = await startRedis(undefined, ['--maxmemory', '1', '--maxmemory-policy', 'noeviction']);
+    });
+
+    afterAll(async () => {
+      await fullRedis.stop();
+    });
+
+    it('should count the refused cache writes and exit 2 although every profile was fetched', async () => {
+      const { fake } = await instrumentedFake(orgDirectoryFake({ tokens: [ORG_DIRECTORY_SANDBOX_TOKEN], users: orgUsers() }));
+      const config = orgConfig(fake, uniquePrefix(), '', fullRedis.url);
+      const { io, stdout } = commandIo(config, { stdin: Readable.from(['4\n17\n']) });
+
+      const code = await runWarmCommand(['--source', 'directory', '--ids', '-', '--json'], io);
+
+      const result = JSON.parse(stdout());
+      expect(result.counts).toMatchObject({ total: 2, refreshed: 2, failed: 0 });
+      expect(result.counts.cacheWriteFailures).toBeGreaterThanOrEqual(2);
+      expect(code).toBe(2);
+      expect(result.exitCode).toBe(2);
+    });
+  });
+
   it('should exit 2 and list the failed ids with their codes, never calling the upstream for an invalid id', async () => {
-    const org = orgDirectoryFake({ tokens: [SANDBOX_TOKENS.orgDirectory], users: orgUsers() });
+    const org = orgDirectoryFake({ tokens: [ORG_DIRECTORY_SANDBOX_TOKEN], users: orgUsers() });
     const { fake } = await instrumentedFake((request) => (request.segments[2] === '13' ? { status: 500, body: { error: 'boom' } } : org(request)));
     const config = orgConfig(fake, uniquePrefix(), '    retries: 0\n');
     const { io, stdout } = commandIo(config, { stdin: Readable.from(['4\nnot-a-number\n13\n']) });
@@ -171,7 +200,7 @@ describe('warm command against fake upstreams and Redis', () => {
   });
 
   it('should never have more requests in flight at the upstream than the source maxConcurrency, saying it capped --concurrency', async () => {
-    const { fake, maxInFlight } = await instrumentedFake(orgDirectoryFake({ tokens: [SANDBOX_TOKENS.orgDirectory], users: orgUsers(30) }), 30);
+    const { fake, maxInFlight } = await instrumentedFake(orgDirectoryFake({ tokens: [ORG_DIRECTORY_SANDBOX_TOKEN], users: orgUsers(30) }), 30);
     const config = orgConfig(fake, uniquePrefix(), '    maxConcurrency: 5\n');
     const ids = Array.from({ length: 30 }, (_, i) => String(100 + i)).join('\n');
     const { io, stdout, stderr } = commandIo(config, { stdin: Readable.from([ids]) });
@@ -187,7 +216,7 @@ describe('warm command against fake upstreams and Redis', () => {
   });
 
   it('should keep to a --concurrency below the source maxConcurrency', async () => {
-    const { fake, maxInFlight } = await instrumentedFake(orgDirectoryFake({ tokens: [SANDBOX_TOKENS.orgDirectory], users: orgUsers(12) }), 20);
+    const { fake, maxInFlight } = await instrumentedFake(orgDirectoryFake({ tokens: [ORG_DIRECTORY_SANDBOX_TOKEN], users: orgUsers(12) }), 20);
     const config = orgConfig(fake, uniquePrefix());
     const { io } = commandIo(config, { stdin: Readable.from([Array.from({ length: 12 }, (_, i) => String(100 + i)).join('\n')]) });
 
@@ -198,7 +227,7 @@ describe('warm command against fake upstreams and Redis', () => {
   });
 
   it('should skip ids that are fresh in the cache with --only-missing and refresh the others', async () => {
-    const { fake } = await instrumentedFake(orgDirectoryFake({ tokens: [SANDBOX_TOKENS.orgDirectory], users: orgUsers() }));
+    const { fake } = await instrumentedFake(orgDirectoryFake({ tokens: [ORG_DIRECTORY_SANDBOX_TOKEN], users: orgUsers() }));
     const config = orgConfig(fake, uniquePrefix());
     await runWarmCommand(['--source', 'directory', '--ids', '-'], commandIo(config, { stdin: Readable.from(['4\n']) }).io);
     fake.reset();
@@ -212,7 +241,7 @@ describe('warm command against fake upstreams and Redis', () => {
   });
 
   it('should pause for a 429 with Retry-After and then refresh every id instead of failing them', async () => {
-    const org = orgDirectoryFake({ tokens: [SANDBOX_TOKENS.orgDirectory], users: orgUsers(6) });
+    const org = orgDirectoryFake({ tokens: [ORG_DIRECTORY_SANDBOX_TOKEN], users: orgUsers(6) });
     let requests = 0;
     const { fake, seen } = await instrumentedFake((request) => {
       requests += 1;
@@ -235,17 +264,17 @@ describe('warm command against fake upstreams and Redis', () => {
   });
 
   it("should wait for vemetric's announced X-RateLimit-Reset instead of failing ids when its window is spent", async () => {
-    const users = Array.from({ length: 5 }, (_, i) => ({ ...SANDBOX_DATA.vemetric.users[0]!, id: String(1001 + i), identifier: `user-${i}` }));
+    const users = Array.from({ length: 5 }, (_, i) => ({ ...vemetricSandboxData.users[0]!, id: String(1001 + i), identifier: `user-${i}` }));
     let requests = 0;
     // The first request opens a fixed window that ends 2 to 3 s later (instead of 60 s), as if it had started earlier.
-    const vemetric = vemetricFake({ tokens: [SANDBOX_TOKENS.vemetric], users, rateLimit: 3, now: () => (requests <= 1 ? Date.now() - 58_000 : Date.now()) });
+    const vemetric = vemetricFake({ tokens: [VEMETRIC_SANDBOX_TOKEN], users, rateLimit: 3, now: () => (requests <= 1 ? Date.now() - 58_000 : Date.now()) });
     const { fake, seen } = await instrumentedFake((request) => {
       requests += 1;
       return vemetric(request);
     });
     const config = tempFile(
       'gateway.yaml',
-      `log:\n  level: warn\nauth:\n  disabled: true\ncache:\n  redis:\n    url: ${REDIS_URL}\n    keyPrefix: ${uniquePrefix()}\nsources:\n  analytics:\n    kind: vemetric\n    baseUrl: ${fake.url}\n    token: ${SANDBOX_TOKENS.vemetric}\n    retries: 0\n`,
+      `log:\n  level: warn\nauth:\n  disabled: true\ncache:\n  redis:\n    url: ${REDIS_URL}\n    keyPrefix: ${uniquePrefix()}\nsources:\n  analytics:\n    kind: vemetric\n    baseUrl: ${fake.url}\n    token: ${VEMETRIC_SANDBOX_TOKEN}\n    retries: 0\n`,
     );
     const { io, stdout, stderr } = commandIo(config, { stdin: Readable.from([users.map((u) => u.id).join('\n')]) });
 
@@ -267,7 +296,7 @@ describe('warm command against fake upstreams and Redis', () => {
     ['SIGTERM', 143],
   ])('should stop starting ids on %s, print the summary so far and exit %i', async (signal, exitCode) => {
     const stop = new AbortController();
-    const org = orgDirectoryFake({ tokens: [SANDBOX_TOKENS.orgDirectory], users: orgUsers(20) });
+    const org = orgDirectoryFake({ tokens: [ORG_DIRECTORY_SANDBOX_TOKEN], users: orgUsers(20) });
     let requests = 0;
     const { fake } = await instrumentedFake((request) => {
       requests += 1;
@@ -309,7 +338,7 @@ describe('node dist/cli.js warm', () => {
   }
 
   it('should print one JSON object on stdout and exit 2 when an id failed', async () => {
-    const { fake } = await instrumentedFake(orgDirectoryFake({ tokens: [SANDBOX_TOKENS.orgDirectory], users: orgUsers() }));
+    const { fake } = await instrumentedFake(orgDirectoryFake({ tokens: [ORG_DIRECTORY_SANDBOX_TOKEN], users: orgUsers() }));
     const config = orgConfig(fake, uniquePrefix());
 
     const { output, exited } = runCli(['warm', '--source', 'directory', '--ids', '-', '--json'], config, '4\n404\nabc\n');
@@ -329,7 +358,7 @@ describe('node dist/cli.js warm', () => {
     ['SIGINT', 130],
     ['SIGTERM', 143],
   ] as const)('should stop on %s, let the ids in flight finish, print the summary so far and exit %i', async (signal, exitCode) => {
-    const { fake } = await instrumentedFake(orgDirectoryFake({ tokens: [SANDBOX_TOKENS.orgDirectory], users: orgUsers(40) }), 100);
+    const { fake } = await instrumentedFake(orgDirectoryFake({ tokens: [ORG_DIRECTORY_SANDBOX_TOKEN], users: orgUsers(40) }), 100);
     const config = orgConfig(fake, uniquePrefix());
     const ids = Array.from({ length: 40 }, (_, i) => String(100 + i)).join('\n');
 

@@ -1,5 +1,5 @@
-import { vemetricFake } from '../../sandbox/fakes/vemetric.fake.js';
-import { SANDBOX_DATA, SANDBOX_TOKENS } from '../../sandbox/sample-data.js';
+import { vemetricFake } from '../../sandbox/kinds/vemetric/vemetric.fake.js';
+import { VEMETRIC_SANDBOX_TOKEN, vemetricSandboxData } from '../../sandbox/kinds/vemetric/vemetric.sandbox.js';
 import { type Harness, startHarness, TEST_API_KEY } from '../support/gateway-harness.js';
 
 const IDS = ['15241578750190521233', '9871362519984412057', '4400128813370022'];
@@ -18,7 +18,7 @@ describe('repeated warnings during upstream chaos (e2e)', () => {
 
   beforeAll(async () => {
     h = await startHarness({
-      fakes: { vemetric: vemetricFake(SANDBOX_DATA.vemetric) },
+      fakes: { vemetric: vemetricFake(vemetricSandboxData) },
       yaml: (fakes) => `
 auth:
   apiKeys: [{ name: e2e, key: ${TEST_API_KEY}, sources: ["*"] }]
@@ -29,7 +29,7 @@ sources:
   analytics:
     kind: vemetric
     baseUrl: ${fakes.vemetric!.url}
-    token: ${SANDBOX_TOKENS.vemetric}
+    token: ${VEMETRIC_SANDBOX_TOKEN}
     circuitBreaker: { failureThreshold: 1000, halfOpenAfter: 30s }
     cache: { ttl: 100ms, staleWhileRevalidate: 1h, staleIfError: 1h, notFoundTtl: 1m }
 `,

@@ -1,5 +1,5 @@
-import { vemetricFake } from '../../sandbox/fakes/vemetric.fake.js';
-import { SANDBOX_DATA, SANDBOX_TOKENS } from '../../sandbox/sample-data.js';
+import { vemetricFake } from '../../sandbox/kinds/vemetric/vemetric.fake.js';
+import { VEMETRIC_SANDBOX_TOKEN, vemetricSandboxData } from '../../sandbox/kinds/vemetric/vemetric.sandbox.js';
 import { type Harness, startHarness, TEST_API_KEY } from '../support/gateway-harness.js';
 
 /** A Vemetric 200 body whose `data` is nested `depth` objects deep (about 2 bytes per level). */
@@ -13,7 +13,7 @@ describe('deeply nested upstream JSON (e2e)', () => {
 
   beforeAll(async () => {
     h = await startHarness({
-      fakes: { vemetric: vemetricFake(SANDBOX_DATA.vemetric) },
+      fakes: { vemetric: vemetricFake(vemetricSandboxData) },
       yaml: (fakes) => `
 auth:
   apiKeys: [{ name: e2e, key: ${TEST_API_KEY}, sources: ["*"] }]
@@ -24,7 +24,7 @@ sources:
   analytics:
     kind: vemetric
     baseUrl: ${fakes.vemetric!.url}
-    token: ${SANDBOX_TOKENS.vemetric}
+    token: ${VEMETRIC_SANDBOX_TOKEN}
     cache: { ttl: 200ms, staleWhileRevalidate: 0, staleIfError: 1h, notFoundTtl: 1m }
 `,
     });

@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 
-import { vemetricFake } from '../../sandbox/fakes/vemetric.fake.js';
-import { SANDBOX_DATA, SANDBOX_TOKENS } from '../../sandbox/sample-data.js';
+import { vemetricFake } from '../../sandbox/kinds/vemetric/vemetric.fake.js';
+import { VEMETRIC_SANDBOX_TOKEN, vemetricSandboxData } from '../../sandbox/kinds/vemetric/vemetric.sandbox.js';
 import { profileCacheKey } from '../../src/cache/cache-keys.js';
 import { type Harness, startHarness, TEST_API_KEY } from '../support/gateway-harness.js';
 import { type RedisProcess, startRedis } from '../support/redis-server.mjs';
@@ -42,7 +42,7 @@ describe('a frozen Redis (e2e)', () => {
 
   beforeAll(async () => {
     redis = await startRedis();
-    const fake = vemetricFake(SANDBOX_DATA.vemetric);
+    const fake = vemetricFake(vemetricSandboxData);
     h = await startHarness({
       fakes: { vemetric: fake },
       yaml: (fakes) => `
@@ -58,7 +58,7 @@ sources:
   analytics:
     kind: vemetric
     baseUrl: ${fakes.vemetric!.url}
-    token: ${SANDBOX_TOKENS.vemetric}
+    token: ${VEMETRIC_SANDBOX_TOKEN}
     cache: { ttl: 5m, staleWhileRevalidate: 0, staleIfError: 0, notFoundTtl: 1m }
 `,
     });

@@ -1,6 +1,7 @@
-import { usertourFake } from '../../sandbox/fakes/usertour.fake.js';
-import { vemetricFake } from '../../sandbox/fakes/vemetric.fake.js';
-import { SANDBOX_DATA, SANDBOX_TOKENS } from '../../sandbox/sample-data.js';
+import { usertourFake } from '../../sandbox/kinds/usertour/usertour.fake.js';
+import { USERTOUR_SANDBOX_TOKEN, usertourSandboxData } from '../../sandbox/kinds/usertour/usertour.sandbox.js';
+import { vemetricFake } from '../../sandbox/kinds/vemetric/vemetric.fake.js';
+import { VEMETRIC_SANDBOX_TOKEN, vemetricSandboxData } from '../../sandbox/kinds/vemetric/vemetric.sandbox.js';
 import { type Harness, startHarness, TEST_API_KEY } from '../support/gateway-harness.js';
 
 /** Upstream failures as callers see them: status, code and Retry-After (contract section 4). */
@@ -9,7 +10,7 @@ describe('upstream failures over HTTP (e2e)', () => {
 
   beforeAll(async () => {
     h = await startHarness({
-      fakes: { vemetric: vemetricFake(SANDBOX_DATA.vemetric), usertour: usertourFake(SANDBOX_DATA.usertour), other: usertourFake(SANDBOX_DATA.usertour) },
+      fakes: { vemetric: vemetricFake(vemetricSandboxData), usertour: usertourFake(usertourSandboxData), other: usertourFake(usertourSandboxData) },
       yaml: (fakes) => `
 auth:
   apiKeys: [{ name: e2e, key: ${TEST_API_KEY}, sources: ["*"] }]
@@ -21,16 +22,16 @@ sources:
   analytics:
     kind: vemetric
     baseUrl: ${fakes.vemetric!.url}
-    token: ${SANDBOX_TOKENS.vemetric}
+    token: ${VEMETRIC_SANDBOX_TOKEN}
   crm:
     kind: usertour
     baseUrl: ${fakes.usertour!.url}
-    token: ${SANDBOX_TOKENS.usertour}
+    token: ${USERTOUR_SANDBOX_TOKEN}
     circuitBreaker: { failureThreshold: 2, halfOpenAfter: 30s }
   crm-other:
     kind: usertour
     baseUrl: ${fakes.other!.url}
-    token: ${SANDBOX_TOKENS.usertour}
+    token: ${USERTOUR_SANDBOX_TOKEN}
 `,
     });
   });

@@ -6,15 +6,17 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { Redis } from 'ioredis';
+import { type Item, parseList } from 'structured-headers';
 
 import { type FakeUpstream, startFakeUpstream } from '../../sandbox/fake-upstream.js';
-import { usertourFake } from '../../sandbox/fakes/usertour.fake.js';
-import { vemetricFake } from '../../sandbox/fakes/vemetric.fake.js';
-import { SANDBOX_DATA, SANDBOX_TOKENS } from '../../sandbox/sample-data.js';
+import { usertourFake } from '../../sandbox/kinds/usertour/usertour.fake.js';
+import { USERTOUR_SANDBOX_TOKEN, usertourSandboxData } from '../../sandbox/kinds/usertour/usertour.sandbox.js';
+import { vemetricFake } from '../../sandbox/kinds/vemetric/vemetric.fake.js';
+import { VEMETRIC_SANDBOX_TOKEN, vemetricSandboxData } from '../../sandbox/kinds/vemetric/vemetric.sandbox.js';
 import { MAX_HEADER_BYTES } from '../../src/bootstrap.js';
 import { ERROR_CODES } from '../../src/profiles/profile.errors.js';
 import { CANONICAL_FIELDS } from '../../src/profiles/profile.model.js';
-import { type Harness, type HttpAnswer, request, startHarness, TEST_API_KEY } from '../support/gateway-harness.js';
+import { checkResponse, type Harness, type HttpAnswer, request, startHarness, TEST_API_KEY } from '../support/gateway-harness.js';
 import { tempDir } from '../support/temp-dirs.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -24,8 +26,16 @@ const LIMITED_KEY = 'limited-caller-key-abcdef0123';
 const SCOPED_KEY = 'scoped-caller-key-abcdef01234';
 const HASHED_KEY = 'hashed-caller-key-abcdef01234';
 const CALLER_KEYS = [TEST_API_KEY, LIMITED_KEY, SCOPED_KEY, HASHED_KEY];
-const UPSTREAM_TOKENS = [SANDBOX_TOKENS.vemetric, SANDBOX_TOKENS.usertour, SANDBOX_TOKENS.usertour.slice(3)];
+const UPSTREAM_TOKENS = [VEMETRIC_SANDBOX_TOKEN, USERTOUR_SANDBOX_TOKEN, USERTOUR_SANDBOX_TOKEN.slice(3)];
 const VEMETRIC_USER = '15241578750190521233';
+
+/** The one item of a RateLimit or RateLimit-Policy field, parsed as an RFC 8941 List. */
+function rateLimitItem(value: string | null): { name: unknown; params: Record<string, unknown> } {
+  const list = parseList(value ?? '');
+  expect(list).toHaveLength(1);
+  const [name, params] = list[0] as Item;
+  return { name, params: Object.fromEntries(params) };
+}
 
 const sha256 = (value: string): string => createHash('sha256').update(value, 'utf8').digest('hex');
 
@@ -37,7 +47,14 @@ function rawGet(url: string, pathname: string, headers: Record<string, string> =
       let text = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => (text += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text, headers: res.headers }));
+      res.on('end', () => {
+        try {
+          checkResponse(url, { method: 'GET', target: pathname, status: res.statusCode ?? 0, contentType: res.headers['content-type'] ?? null, text });
+          resolve({ status: res.statusCode ?? 0, text, headers: res.headers });
+        } catch (error) {
+          reject(error instanceof Error ? error : new Error(String(error)));
+        }
+      });
     });
     req.on('error', reject);
     req.end();
@@ -72,15 +89,15 @@ sources:
   analytics:
     kind: vemetric
     baseUrl: ${fakes.vemetric!.url}
-    token: ${SANDBOX_TOKENS.vemetric}
+    token: ${VEMETRIC_SANDBOX_TOKEN}
   analytics-eu:
     kind: vemetric
     baseUrl: ${fakes.vemetric!.url}
-    token: ${SANDBOX_TOKENS.vemetric}
+    token: ${VEMETRIC_SANDBOX_TOKEN}
   crm:
     kind: usertour
     baseUrl: ${fakes.usertour!.url}
-    token: ${SANDBOX_TOKENS.usertour}
+    token: ${USERTOUR_SANDBOX_TOKEN}
 `;
 }
 
@@ -101,7 +118,7 @@ describe('caller auth, rate limits, input hardening and observability (e2e, real
   beforeAll(async () => {
     redis = new Redis(redisUrl);
     h = await startHarness({
-      fakes: { vemetric: vemetricFake(SANDBOX_DATA.vemetric), usertour: usertourFake(SANDBOX_DATA.usertour) },
+      fakes: { vemetric: vemetricFake(vemetricSandboxData), usertour: usertourFake(usertourSandboxData) },
       yaml: yaml(prefix),
     });
     // The cache and the rate limiter connect to Redis without waiting; readiness reports when the cache is up.
@@ -165,9 +182,16 @@ describe('caller auth, rate limits, input hardening and observability (e2e, real
       for (let i = 0; i < 4; i++) answers.push(await call(`/profiles/analytics/${VEMETRIC_USER}`, asKey(LIMITED_KEY)));
 
       expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 429]);
-      expect(answers.map((a) => a.headers.get('ratelimit-remaining'))).toEqual(['2', '1', '0', '0']);
-      expect(answers[0]!.headers.get('ratelimit-limit')).toBe('3');
-      expect(answers[0]!.headers.get('ratelimit-policy')).toBe('3;w=60');
+      const remaining = answers.map((a) => rateLimitItem(a.headers.get('ratelimit')));
+      expect(remaining.map((item) => [item.name, item.params.r])).toEqual([
+        ['limited', 2],
+        ['limited', 1],
+        ['limited', 0],
+        ['limited', 0],
+      ]);
+      for (const item of remaining) expect(item.params.t).toBeGreaterThanOrEqual(1);
+      expect(rateLimitItem(answers[0]!.headers.get('ratelimit-policy'))).toEqual({ name: 'limited', params: { q: 3, w: 60 } });
+      for (const old of ['ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset']) expect(answers[0]!.headers.get(old)).toBeNull();
       const limited = answers[3]!;
       expect(limited.body).toMatchObject({ status: 429, code: 'RATE_LIMITED' });
       expect(Number(limited.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
@@ -179,7 +203,8 @@ describe('caller auth, rate limits, input hardening and observability (e2e, real
       const res = await call(`/profiles/analytics/${VEMETRIC_USER}`, asKey(TEST_API_KEY));
 
       expect(res.status).toBe(200);
-      expect(res.headers.get('ratelimit-limit')).toBeNull();
+      expect(res.headers.get('ratelimit')).toBeNull();
+      expect(res.headers.get('ratelimit-policy')).toBeNull();
     });
   });
 
@@ -229,6 +254,7 @@ describe('caller auth, rate limits, input hardening and observability (e2e, real
       const res = await rawGet(h.url, `/profiles/analytics/${VEMETRIC_USER}`, { ...asKey(TEST_API_KEY), 'x-padding': 'p'.repeat(MAX_HEADER_BYTES) });
 
       expect(res.status).toBe(431);
+      expect(JSON.parse(res.text)).toMatchObject({ code: 'HEADERS_TOO_LARGE', type: '/problems/headers-too-large' });
       expect(upstreamCalls()).toBe(0);
     });
   });
@@ -309,13 +335,16 @@ describe('caller auth, rate limits, input hardening and observability (e2e, real
       expect(operation.parameters.map((p: { in: string; name: string }) => `${p.in}:${p.name}`).sort()).toEqual(
         ['header:Cache-Control', 'header:If-None-Match', 'header:X-Request-Id', 'path:id', 'path:source', 'query:by', 'query:include'].sort(),
       );
-      expect(Object.keys(operation.responses).sort()).toEqual(['200', '304', '400', '401', '403', '404', '429', '500', '502', '503', '504']);
-      expect(Object.keys(operation.responses['200'].headers)).toEqual(expect.arrayContaining(['ETag', 'Cache-Control', 'Age', 'Cache-Status', 'X-Request-Id', 'RateLimit-Limit']));
+      expect(Object.keys(operation.responses).sort()).toEqual(['200', '304', '400', '401', '403', '404', '405', '409', '429', '431', '500', '502', '503', '504']);
+      expect(Object.keys(operation.responses['200'].headers)).toEqual(
+        expect.arrayContaining(['ETag', 'Cache-Control', 'Age', 'Cache-Status', 'X-Request-Id', 'RateLimit', 'RateLimit-Policy']),
+      );
       expect(operation.responses['401'].content['application/problem+json'].schema.$ref).toBe('#/components/schemas/Problem');
       expect(operation.responses['401'].headers['WWW-Authenticate']).toBeDefined();
       expect(operation.responses['429'].headers['Retry-After']).toBeDefined();
       expect(operation.security).toEqual([{ 'gateway-api-key': [] }]);
       expect(doc.components.securitySchemes['gateway-api-key']).toMatchObject({ type: 'http', scheme: 'bearer' });
+      expect(doc.components.securitySchemes['gateway-api-key'].bearerFormat).not.toBe('JWT');
       const { Profile, Membership, Problem } = doc.components.schemas;
       expect(Profile.required).toEqual(expect.arrayContaining([...CANONICAL_FIELDS, 'meta']));
       expect(Profile.properties.email.nullable).toBe(true);
@@ -350,7 +379,7 @@ describe('node dist/main.js graceful shutdown', () => {
       const build = spawnSync(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], { cwd: root });
       if (build.status !== 0) throw new Error(`build failed: ${build.stdout.toString()}`);
     }
-    fake = await startFakeUpstream(vemetricFake(SANDBOX_DATA.vemetric));
+    fake = await startFakeUpstream(vemetricFake(vemetricSandboxData));
   });
 
   afterAll(async () => {
@@ -378,7 +407,7 @@ sources:
     token: \${VEMETRIC_TOKEN}
 `,
     );
-    const env = { ...process.env, GATEWAY_CONFIG: file, PORT: '0', HOST: '127.0.0.1', VEMETRIC_TOKEN: SANDBOX_TOKENS.vemetric };
+    const env = { ...process.env, GATEWAY_CONFIG: file, PORT: '0', HOST: '127.0.0.1', VEMETRIC_TOKEN: VEMETRIC_SANDBOX_TOKEN };
     const proc = spawn(process.execPath, [path.join(root, 'dist', 'main.js')], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
     child = proc;
     let output = '';
@@ -395,7 +424,8 @@ sources:
     expect(url).toBeDefined();
 
     fake.enqueue({ type: 'delayHeaders', ms: 1_500 });
-    const inFlight = rawGet(url!, `/profiles/analytics/${VEMETRIC_USER}`, { authorization: `Bearer ${TEST_API_KEY}` });
+    const requestId = `last-before-sigterm-${randomUUID()}`;
+    const inFlight = rawGet(url!, `/profiles/analytics/${VEMETRIC_USER}`, { authorization: `Bearer ${TEST_API_KEY}`, 'x-request-id': requestId });
     while (fake.calls.length === 0) await new Promise((r) => setTimeout(r, 10));
     const signalledAt = Date.now();
     proc.kill('SIGTERM');
@@ -414,7 +444,10 @@ sources:
     expect(code).toBe(0);
     expect(Date.now() - signalledAt).toBeLessThan(8_000);
     expect(output).toContain('shutdown complete');
+    // The log is written asynchronously: the last request's line still reaches it before the process exits.
+    const lastLine = output.split('\n').find((line) => line.includes(requestId) && line.includes('request completed'));
+    expect(lastLine && JSON.parse(lastLine)).toMatchObject({ status: 200, msg: 'request completed' });
     expect(output).not.toContain(TEST_API_KEY);
-    expect(output).not.toContain(SANDBOX_TOKENS.vemetric);
+    expect(output).not.toContain(VEMETRIC_SANDBOX_TOKEN);
   }, 30_000);
 });

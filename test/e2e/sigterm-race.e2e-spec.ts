@@ -4,8 +4,8 @@ import net from 'node:net';
 import path from 'node:path';
 
 import { type FakeUpstream, startFakeUpstream } from '../../sandbox/fake-upstream.js';
-import { vemetricFake } from '../../sandbox/fakes/vemetric.fake.js';
-import { SANDBOX_DATA, SANDBOX_TOKENS } from '../../sandbox/sample-data.js';
+import { vemetricFake } from '../../sandbox/kinds/vemetric/vemetric.fake.js';
+import { VEMETRIC_SANDBOX_TOKEN, vemetricSandboxData } from '../../sandbox/kinds/vemetric/vemetric.sandbox.js';
 import { GATEWAY_MAIN } from '../support/gateway-process.js';
 import { freePort } from '../support/redis-server.mjs';
 import { tempDir } from '../support/temp-dirs.js';
@@ -88,7 +88,7 @@ describe('SIGTERM right after start, during requests (e2e)', () => {
   let fake: FakeUpstream;
 
   beforeAll(async () => {
-    fake = await startFakeUpstream(vemetricFake(SANDBOX_DATA.vemetric));
+    fake = await startFakeUpstream(vemetricFake(vemetricSandboxData));
     fake.setLatency(200);
     dir = tempDir('pgw-sigterm-');
     writeFileSync(
@@ -100,7 +100,7 @@ sources:
   analytics:
     kind: vemetric
     baseUrl: ${fake.url}
-    token: ${SANDBOX_TOKENS.vemetric}
+    token: ${VEMETRIC_SANDBOX_TOKEN}
 `,
     );
   });

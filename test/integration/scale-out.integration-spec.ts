@@ -5,8 +5,8 @@ import path from 'node:path';
 import { Cluster } from 'ioredis';
 
 import { type FakeUpstream, startFakeUpstream } from '../../sandbox/fake-upstream.js';
-import { usertourFake,type UsertourFakeData, type UsertourFakeUser } from '../../sandbox/fakes/usertour.fake.js';
-import { SANDBOX_TOKENS } from '../../sandbox/sample-data.js';
+import { usertourFake,type UsertourFakeData, type UsertourFakeUser } from '../../sandbox/kinds/usertour/usertour.fake.js';
+import { USERTOUR_SANDBOX_TOKEN } from '../../sandbox/kinds/usertour/usertour.sandbox.js';
 import { type GatewayProcess, startGatewayProcess } from '../support/gateway-process.js';
 import { type RedisClusterProcess, startRedisCluster } from '../support/redis-cluster.mjs';
 import { freePort } from '../support/redis-server.mjs';
@@ -80,13 +80,13 @@ sources:
   crm:
     kind: usertour
     baseUrl: ${upstreamUrl}
-    token: ${SANDBOX_TOKENS.usertour}
+    token: ${USERTOUR_SANDBOX_TOKEN}
 `;
 }
 
 /** Two gateway processes on one configuration, plus the fake upstream they share. */
 function fleet() {
-  const data: UsertourFakeData = { tokens: [SANDBOX_TOKENS.usertour.slice(3)], users: [] };
+  const data: UsertourFakeData = { tokens: [USERTOUR_SANDBOX_TOKEN.slice(3)], users: [] };
   const state = { upstream: undefined as FakeUpstream | undefined, gateways: [] as GatewayProcess[], dir: '' };
 
   const start = async (redisYaml: (keyPrefix: string) => string): Promise<void> => {
@@ -251,7 +251,7 @@ describe('two gateway processes on a Redis Cluster', () => {
         await sleep(2_200);
         await cluster.startNode(1);
         await cluster.waitForState('ok');
-        const key = `${keyPrefix}:profile:v1:crm:id:after_restart`;
+        const key = `${keyPrefix}:profile:v2:crm:id:after_restart`;
         f.data.users.push(userOf('after_restart'));
         await waitUntil(
           async () => {

@@ -9,7 +9,8 @@ import { createGatewayApp } from '../../src/bootstrap.js';
 import { loadConfig } from '../../src/config/config.loader.js';
 import type { GatewayConfig } from '../../src/config/config.types.js';
 import { createLogger } from '../../src/logger.js';
-import { validateKindOptions } from '../../src/sources/source-registry.js';
+import { ADAPTER_KINDS, validateKindOptions } from '../../src/sources/source-registry.js';
+import { type ObservedResponse, ResponseValidator } from './openapi-validator.js';
 import { removeTempDir, tempDir } from './temp-dirs.js';
 
 export interface HttpAnswer {
@@ -43,9 +44,32 @@ export interface HarnessOptions {
 /** Caller key used by harness configs (`auth.apiKeys[].key`). */
 export const TEST_API_KEY = 'test-caller-key-0123456789';
 
-export async function request(url: string, headers: Record<string, string> = {}): Promise<HttpAnswer> {
-  const response = await fetch(url, { headers });
+/** The document of each running harness gateway, by origin: every answer its e2e specs receive is checked against it. */
+const validators = new Map<string, ResponseValidator>();
+
+/**
+ * Throws when a response of a harness gateway departs from the gateway's own OpenAPI document (status, content type,
+ * body schema). Responses of other servers pass unchecked.
+ */
+export function checkResponse(origin: string, response: ObservedResponse): void {
+  const validator = validators.get(new URL(origin).origin);
+  if (!validator) return;
+  const problems = validator.problems(response);
+  if (problems.length > 0) throw new Error(`response does not match the OpenAPI document:\n${problems.join('\n')}`);
+}
+
+export interface RequestInit {
+  method?: string;
+  body?: string;
+}
+
+export async function request(url: string, headers: Record<string, string> = {}, init: RequestInit = {}): Promise<HttpAnswer> {
+  const method = init.method ?? 'GET';
+  const response = await fetch(url, { method, headers, body: init.body });
   const text = await response.text();
+  // The target as fetch sent it (it resolves dot-segments itself).
+  const { origin, pathname, search } = new URL(url);
+  checkResponse(origin, { method, target: pathname + search, status: response.status, contentType: response.headers.get('content-type'), text });
   let body: unknown;
   try {
     body = text.length > 0 ? JSON.parse(text) : undefined;
@@ -67,7 +91,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
   writeFileSync(file, options.yaml(fakes));
   let config: GatewayConfig;
   try {
-    config = loadConfig({ path: file, env: { ...options.env, PORT: '0', HOST: '127.0.0.1' }, validateKindOptions });
+    config = loadConfig({ path: file, env: { ...options.env, PORT: '0', HOST: '127.0.0.1' }, kinds: ADAPTER_KINDS, validateKindOptions });
   } finally {
     // Read once: the file is not needed any more, whatever happens next.
     removeTempDir(dir);
@@ -85,6 +109,9 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : 0;
   const url = `http://127.0.0.1:${port}`;
+  // swagger-parser validates the served document, then every response the specs receive is checked against it.
+  const document: unknown = await (await fetch(`${url}/docs-json`)).json();
+  validators.set(url, await ResponseValidator.of(document));
   return {
     url,
     app,
@@ -93,6 +120,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     logs,
     get: (p, headers = {}) => request(url + p, { authorization: `Bearer ${TEST_API_KEY}`, ...headers }),
     async close() {
+      validators.delete(url);
       await app.close();
       await Promise.all(Object.values(fakes).map((f) => f.close()));
     },

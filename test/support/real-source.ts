@@ -2,8 +2,9 @@ import { HttpService } from '@nestjs/axios';
 import axios from 'axios';
 
 import type { SourceConfig } from '../../src/config/config.types.js';
-import type { ProfileSource, ProfileSourceFactory } from '../../src/profiles/profile-source.port.js';
-import { createUpstreamHttp } from '../../src/sources/shared/upstream-http.js';
+import type { ProfileSource } from '../../src/profiles/profile-source.port.js';
+import type { ProfileSourceFactory } from '../../src/sources/shared/source-factory.js';
+import { createUpstreamHttp } from '../../src/sources/upstream-http.factory.js';
 
 /** A complete source configuration for tests: one attempt, a 2 s budget, no stale windows. */
 export function testSourceConfig(overrides: Partial<SourceConfig> & Pick<SourceConfig, 'name' | 'kind' | 'baseUrl' | 'token'>): SourceConfig {
@@ -17,7 +18,6 @@ export function testSourceConfig(overrides: Partial<SourceConfig> & Pick<SourceC
     maxQueue: 10,
     circuitBreaker: { failureThreshold: 5, halfOpenAfterMs: 30_000 },
     cache: { ttlMs: 60_000, staleWhileRevalidateMs: 0, staleIfErrorMs: 0, notFoundTtlMs: 0 },
-    memoryTtlMs: 30_000,
     ...overrides,
   };
 }

@@ -1,4 +1,4 @@
-import type { InvalidationMessage, LeaseAttempt, SharedRead, SharedTier } from '../../src/cache/redis-tier.js';
+import type { InvalidationMessage, LeaseAttempt, LeaseExtension, SharedRead, SharedTier } from '../../src/cache/shared-tier.js';
 
 interface Value {
   text: string;
@@ -8,9 +8,12 @@ interface Value {
 /**
  * One Redis as several gateway instances see it, in memory, for specs of the cache logic: values with a TTL,
  * `SET NX PX` leases, compare-and-delete release, and announcements delivered to every other instance (as
- * Redis pub/sub does, after the current turn). `down` makes every command fail like an unreachable Redis.
+ * Redis pub/sub does, after the current turn). `down` makes every command fail like an unreachable Redis. Expiry
+ * follows `now` (a virtual clock's, in specs that use one).
  */
 export class InMemoryRedis {
+  /** Every lease extension (heartbeat), in order. */
+  readonly leasesExtended: Array<{ key: string; ttlMs: number }> = [];
   down = false;
   /** Every lease taken, with its TTL, in order. */
   readonly leasesTaken: Array<{ key: string; ttlMs: number }> = [];
@@ -18,6 +21,8 @@ export class InMemoryRedis {
   beforeLease: (() => void) | undefined;
   private readonly values = new Map<string, Value>();
   private readonly tiers = new Set<InMemorySharedTier>();
+
+  constructor(readonly now: () => number = Date.now) {}
 
   /** The shared tier of one instance. */
   connect(instanceId: string, onInvalidation: (message: InvalidationMessage) => void): InMemorySharedTier {
@@ -29,7 +34,7 @@ export class InMemoryRedis {
   get(key: string): string | undefined {
     const value = this.values.get(key);
     if (!value) return undefined;
-    if (value.expiresAtMs > Date.now()) return value.text;
+    if (value.expiresAtMs > this.now()) return value.text;
     this.values.delete(key);
     return undefined;
   }
@@ -37,11 +42,11 @@ export class InMemoryRedis {
   /** Milliseconds until `key` expires (0 when absent). */
   remainingMs(key: string): number {
     const value = this.values.get(key);
-    return value ? Math.max(0, value.expiresAtMs - Date.now()) : 0;
+    return value ? Math.max(0, value.expiresAtMs - this.now()) : 0;
   }
 
   set(key: string, text: string, ttlMs: number): void {
-    this.values.set(key, { text, expiresAtMs: Date.now() + ttlMs });
+    this.values.set(key, { text, expiresAtMs: this.now() + ttlMs });
   }
 
   delete(key: string): void {
@@ -93,6 +98,14 @@ export class InMemorySharedTier implements SharedTier {
     this.redis.set(leaseKey, token, ttlMs);
     this.redis.leasesTaken.push({ key: leaseKey, ttlMs });
     return Promise.resolve('acquired');
+  }
+
+  extendLease(leaseKey: string, token: string, ttlMs: number): Promise<LeaseExtension> {
+    if (this.redis.down) return Promise.resolve('failed');
+    if (this.redis.get(leaseKey) !== token) return Promise.resolve('lost');
+    this.redis.set(leaseKey, token, ttlMs);
+    this.redis.leasesExtended.push({ key: leaseKey, ttlMs });
+    return Promise.resolve('extended');
   }
 
   leaseRemainingMs(leaseKey: string): Promise<number | undefined> {

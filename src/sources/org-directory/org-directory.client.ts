@@ -1,6 +1,6 @@
 import type { JsonValue } from '../../profiles/profile.model.js';
 import type { FetchContext } from '../../profiles/profile-source.port.js';
-import { encodePathSegment, type UpstreamHttp } from '../shared/upstream-http.js';
+import { encodePathSegment, type UpstreamHttp } from '../shared/upstream-http.contract.js';
 
 /**
  * The 404 body is undocumented (probably Spring Boot's default, which looks the same for an unknown route):

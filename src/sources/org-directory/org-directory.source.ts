@@ -1,9 +1,10 @@
 import type { SourceConfig } from '../../config/config.types.js';
-import type { ProfileSource, ProfileSourceFactory, SourceDependencies } from '../../profiles/profile-source.port.js';
+import type { ProfileSource } from '../../profiles/profile-source.port.js';
 import { type IdRule, matching } from '../shared/id-rules.js';
 import { MappedProfileSource } from '../shared/mapped-source.js';
+import type { ProfileSourceFactory, SourceDependencies } from '../shared/source-factory.js';
 import { OrgDirectoryClient } from './org-directory.client.js';
-import { mapOrgDirectoryUser } from './org-directory.mapper.js';
+import { mapOrgDirectoryUser, ORG_DIRECTORY_UNSUPPORTED_FIELDS } from './org-directory.mapper.js';
 import { orgDirectoryUserSchema } from './org-directory.types.js';
 
 /**
@@ -17,6 +18,14 @@ export const orgDirectoryIdRule: IdRule = matching(/^[1-9]\d{0,14}$/, 'must be a
 /** Kind `org-directory`: `GET /v2/users/{id}` with a numeric id; lookup by upstream id only, no options. */
 export const orgDirectorySourceFactory: ProfileSourceFactory = {
   kind: 'org-directory',
+  description: {
+    upstream: 'organization user-directory API',
+    request: 'GET {baseUrl}/v2/users/{id}',
+    idRule: 'a positive integer of 1 to 15 digits without leading zeros',
+    membershipTypes: ['organization', 'group'],
+    unsupportedFields: ORG_DIRECTORY_UNSUPPORTED_FIELDS,
+    exampleConfig: { name: 'access-directory', baseUrl: 'https://directory.example.nl', token: '${ORG_DIRECTORY_TOKEN}' },
+  },
   validateOptions: () => [],
   create(config: SourceConfig, dependencies: SourceDependencies): ProfileSource {
     const client = new OrgDirectoryClient(dependencies.http);

@@ -57,15 +57,5 @@ export const orgDirectoryUserSchema = z.object({
 export type OrgDirectoryUser = z.infer<typeof orgDirectoryUserSchema>;
 export type OrgDirectoryUserGroup = NonNullable<OrgDirectoryUser['userGroups']>[number];
 
-/**
- * Error body (undocumented; Spring Boot default): `{ timestamp, status, error, path }`. The gateway keys off the
- * status only; this describes what the fake sends.
- */
-export const orgDirectoryErrorSchema = z.object({
-  timestamp: z.string(),
-  status: z.number(),
-  error: z.string(),
-  path: z.string(),
-});
-
-export type OrgDirectoryError = z.infer<typeof orgDirectoryErrorSchema>;
+// Error bodies (undocumented; Spring Boot's default `{ timestamp, status, error, path }`) are never parsed: the gateway
+// keys off the status only.

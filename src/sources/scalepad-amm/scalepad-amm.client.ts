@@ -1,6 +1,6 @@
 import type { JsonValue } from '../../profiles/profile.model.js';
 import type { FetchContext } from '../../profiles/profile-source.port.js';
-import { encodePathSegment, type UpstreamHttp } from '../shared/upstream-http.js';
+import { encodePathSegment, type UpstreamHttp } from '../shared/upstream-http.contract.js';
 import { scalepadAmmErrorSchema } from './scalepad-amm.types.js';
 
 /** NestJS's own answer for a route it does not have (Express: `Cannot GET /x`, Fastify: `Route GET:/x not found`). */

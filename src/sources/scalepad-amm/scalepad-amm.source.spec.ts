@@ -17,17 +17,18 @@ import {
   ammWithoutUsername,
   ammWithUpdatedAtNull,
 } from '../../../test/fixtures/scalepad-amm/scalepad-amm.fixtures.js';
+import { ConfigError, parseConfig } from '../../config/config.loader.js';
 import type { SourceConfig } from '../../config/config.types.js';
 import {
   LookupNotSupportedError,
   ProfileNotFoundError,
   UpstreamAuthFailedError,
   UpstreamBadResponseError,
-  ValidationError,
 } from '../../profiles/profile.errors.js';
 import type { JsonValue } from '../../profiles/profile.model.js';
 import type { FetchContext, ProfileSource } from '../../profiles/profile-source.port.js';
-import type { NotFoundRule, UpstreamHttp, UpstreamJson, UpstreamRequest } from '../shared/upstream-http.js';
+import type { NotFoundRule, UpstreamHttp, UpstreamJson, UpstreamRequest } from '../shared/upstream-http.contract.js';
+import { ADAPTER_KINDS, validateKindOptions } from '../source-registry.js';
 import { scalepadAmmSourceFactory } from './scalepad-amm.source.js';
 
 type GetJson = (request: UpstreamRequest, context: FetchContext, notFound: NotFoundRule) => Promise<UpstreamJson>;
@@ -45,7 +46,7 @@ function setup(body: JsonValue = ammFullUser, options?: Record<string, string>) 
   return { sut, getJson, onInvalidOptionalTimestamp };
 }
 
-const context: FetchContext = { requestId: 'req-1', signal: new AbortController().signal };
+const context: FetchContext = { requestId: 'req-1' };
 
 describe('scalepadAmmSourceFactory', () => {
   describe('validateOptions', () => {
@@ -75,6 +76,32 @@ describe('scalepadAmmSourceFactory', () => {
     });
   });
 
+  describe('options in the configuration file', () => {
+    const file = (options: string): string => `
+auth: { disabled: true }
+sources:
+  endpoint-agents:
+    kind: scalepad-amm
+    baseUrl: https://api.example.com
+    token: secret-token
+${options}`;
+
+    it('should report a missing or ill-formed clientId once, under the source path', () => {
+      const missing = () => parseConfig(file(''), { env: {}, kinds: ADAPTER_KINDS, validateKindOptions });
+      const illFormed = () => parseConfig(file('    clientId: not-a-client'), { env: {}, kinds: ADAPTER_KINDS, validateKindOptions });
+
+      expect(missing).toThrow(ConfigError);
+      expect(missing).toThrow(/^sources\.endpoint-agents\.clientId: is required for kind scalepad-amm$/);
+      expect(illFormed).toThrow(/^sources\.endpoint-agents\.clientId: must be 36 characters shaped 8-4-4-4-12/);
+    });
+
+    it('should keep a valid clientId as the source option', () => {
+      const config = parseConfig(file(`    clientId: ${AMM_CLIENT_ID}`), { env: {}, kinds: ADAPTER_KINDS, validateKindOptions });
+
+      expect(config.sources[0]?.options).toEqual({ clientId: AMM_CLIENT_ID });
+    });
+  });
+
   describe('create', () => {
     it('should build a source named after the configuration when the options are valid', () => {
       const { sut } = setup();
@@ -83,53 +110,19 @@ describe('scalepadAmmSourceFactory', () => {
       expect(sut.kind).toBe('scalepad-amm');
     });
 
-    it('should refuse to build a source when clientId is missing', () => {
-      const http: UpstreamHttp = { getJson: jest.fn<GetJson>() };
+    it('should bind the source to the configured clientId', async () => {
+      const getJson = jest.fn<GetJson>().mockResolvedValue({ status: 200, headers: {}, body: ammFullUser });
+      const clientId = 'zzzzzzzz-zzzz-zzzz-zzzz-zzzzzzzzzzzz';
 
-      expect(() => scalepadAmmSourceFactory.create(sourceConfig({}), { http, onInvalidOptionalTimestamp: jest.fn() })).toThrow(/clientId is required/);
+      const sut = scalepadAmmSourceFactory.create(sourceConfig({ clientId }), { http: { getJson }, onInvalidOptionalTimestamp: jest.fn() });
+
+      await sut.fetchProfile({ id: 'a1d97031-04e2-4907-a249-093f7436207b', by: 'id' }, context);
+
+      expect(getJson.mock.calls[0]![0].path).toBe(`/v2/clients/${clientId}/users/a1d97031-04e2-4907-a249-093f7436207b`);
     });
   });
 
   describe('validateLookup', () => {
-    it.each([
-      ['a1d97031-04e2-4907-a249-093f7436207b'],
-      ['c3f19253-26g4-6129-c461-215h9658429d'],
-      ['A1D97031-04E2-4907-A249-093F7436207B'],
-      ['zzzzzzzz-zzzz-zzzz-zzzz-zzzzzzzzzzzz'],
-    ])('should accept %s', (id) => {
-      const { sut } = setup();
-
-      expect(() => sut.validateLookup({ id, by: 'id' })).not.toThrow();
-    });
-
-    it.each([
-      [''],
-      ['a1d97031-04e2-4907-a249-093f7436207'],
-      ['a1d97031-04e2-4907-a249-093f7436207bb'],
-      ['a1d9703104e24907a249093f7436207b'],
-      ['a1d97031-04e2-4907-a249093f-7436207b'],
-      ['a1d97031-04e2-4907-a249-093f7436207b\n'],
-      ['a1d97031-04e2-4907-a249-093f743620/b'],
-      ['a1d97031-04e2-4907-a249-093f743620é7'],
-      ['a1d97031_04e2_4907_a249_093f7436207b'],
-      ['{a1d97031-04e2-4907-a249-093f7436207b}'],
-    ])('should reject %p with a VALIDATION_ERROR on the id field', (id) => {
-      const { sut } = setup();
-
-      let thrown: unknown;
-      try {
-        sut.validateLookup({ id, by: 'id' });
-      } catch (error) {
-        thrown = error;
-      }
-
-      expect(thrown).toBeInstanceOf(ValidationError);
-      const error = thrown as ValidationError;
-      expect(error.code).toBe('VALIDATION_ERROR');
-      expect(error.source).toBe('endpoint-agents');
-      expect(error.errors).toEqual([{ field: 'id', message: 'must be 36 characters shaped 8-4-4-4-12 of ASCII letters and digits' }]);
-    });
-
     it('should throw LookupNotSupportedError when the lookup is by externalId', () => {
       const { sut } = setup();
 

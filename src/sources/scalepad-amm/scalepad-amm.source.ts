@@ -1,9 +1,12 @@
 import type { SourceConfig } from '../../config/config.types.js';
-import type { ProfileSource, ProfileSourceFactory, SourceDependencies } from '../../profiles/profile-source.port.js';
+import { kindOptions } from '../../config/kind-options.js';
+import { Check } from '../../config/validation.js';
+import type { ProfileSource } from '../../profiles/profile-source.port.js';
 import { type IdRule, matching } from '../shared/id-rules.js';
 import { MappedProfileSource } from '../shared/mapped-source.js';
+import type { ProfileSourceFactory, SourceDependencies } from '../shared/source-factory.js';
 import { ScalepadAmmClient } from './scalepad-amm.client.js';
-import { mapScalepadAmmUser } from './scalepad-amm.mapper.js';
+import { mapScalepadAmmUser, SCALEPAD_AMM_UNSUPPORTED_FIELDS } from './scalepad-amm.mapper.js';
 import { scalepadAmmUserSchema } from './scalepad-amm.types.js';
 
 /**
@@ -16,13 +19,18 @@ const UUID_LIKE_DESCRIPTION = 'must be 36 characters shaped 8-4-4-4-12 of ASCII 
 /** Rule for the `:id` of the URL (and for the configured `clientId`). */
 export const scalepadAmmIdRule: IdRule = matching(UUID_LIKE, UUID_LIKE_DESCRIPTION);
 
-function validateScalepadAmmOptions(options: Record<string, unknown>): { path: string; message: string }[] {
-  const clientId = options.clientId;
-  if (clientId === undefined || clientId === null || clientId === '') return [{ path: 'clientId', message: 'is required for kind scalepad-amm' }];
-  if (typeof clientId !== 'string') return [{ path: 'clientId', message: `must be a string that ${UUID_LIKE_DESCRIPTION}` }];
-  const problem = scalepadAmmIdRule(clientId);
-  return problem === null ? [] : [{ path: 'clientId', message: problem }];
+function clientIdProblem(value: unknown): string | undefined {
+  if (value === undefined || value === null || value === '') return 'is required for kind scalepad-amm';
+  if (typeof value !== 'string') return `must be a string that ${UUID_LIKE_DESCRIPTION}`;
+  return scalepadAmmIdRule(value) ?? undefined;
 }
+
+/** Options of kind `scalepad-amm`: the AMM client the source is bound to. */
+export class ScalepadAmmOptions {
+  @Check('isClientId', clientIdProblem, { checksAbsent: true }) clientId!: string;
+}
+
+const scalepadAmmOptions = kindOptions(ScalepadAmmOptions);
 
 /**
  * Kind `scalepad-amm`: `GET /v2/clients/{clientId}/users/{id}`. Each configured source is one AMM client
@@ -30,13 +38,24 @@ function validateScalepadAmmOptions(options: Record<string, unknown>): { path: s
  */
 export const scalepadAmmSourceFactory: ProfileSourceFactory = {
   kind: 'scalepad-amm',
-  validateOptions: validateScalepadAmmOptions,
+  description: {
+    upstream: 'ScalePad AMM users API (v2)',
+    request: 'GET {baseUrl}/v2/clients/{clientId}/users/{id}',
+    idRule: '36 characters shaped 8-4-4-4-12 of ASCII letters and digits',
+    membershipTypes: ['department'],
+    unsupportedFields: SCALEPAD_AMM_UNSUPPORTED_FIELDS,
+    exampleConfig: {
+      name: 'endpoint-agents',
+      baseUrl: 'https://api.example.com',
+      token: '${AMM_API_TOKEN}',
+      options: { clientId: 'aa7cf840-9ca9-46a3-9778-9015d6580d50' },
+    },
+  },
+  validateOptions: (options) => scalepadAmmOptions.validate(options),
   create(config: SourceConfig, dependencies: SourceDependencies): ProfileSource {
-    const problems = validateScalepadAmmOptions(config.options);
-    if (problems.length > 0) {
-      throw new Error(`Source ${config.name}: ${problems.map((p) => `${p.path} ${p.message}`).join('; ')}`);
-    }
-    const client = new ScalepadAmmClient(dependencies.http, config.options.clientId ?? '');
+    // Validated once, when the configuration was loaded.
+    const { clientId } = scalepadAmmOptions.read(config.options);
+    const client = new ScalepadAmmClient(dependencies.http, clientId);
     return new MappedProfileSource(
       config.name,
       {

@@ -15,6 +15,11 @@ export interface KindParts<TBody> {
   /** Rule for `by=externalId`; absent when the kind has no such lookup (then `fetch` only ever sees `by=id`). */
   externalIdRule?: IdRule;
   fetch(lookup: ProfileLookup, context: FetchContext): Promise<JsonValue>;
+  /**
+   * The part of the fetched body that is the user, when it is not the whole body (a search answer); the whole body stays
+   * the profile's `raw`. May throw domain errors (`ProfileNotFoundError`, `LookupAmbiguousError`) or `UpstreamBodyError`.
+   */
+  select?(body: JsonValue, lookup: ProfileLookup): JsonValue;
   schema: z.ZodType<TBody>;
   map(body: TBody, context: MapContext): CanonicalProfile;
 }
@@ -53,7 +58,7 @@ export class MappedProfileSource<TBody> implements ProfileSource {
     const raw = await this.parts.fetch(lookup, context);
     const fetchedAt = this.now().toISOString();
     try {
-      const body = parseUpstreamBody(this.parts.schema, raw);
+      const body = parseUpstreamBody(this.parts.schema, this.parts.select ? this.parts.select(raw, lookup) : raw);
       const profile = this.parts.map(body, {
         source: this.name,
         fetchedAt,

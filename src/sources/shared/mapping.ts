@@ -16,11 +16,6 @@ export function stringOrNull(value: unknown): string | null {
   return typeof value === 'string' ? value : null;
 }
 
-/** The value when it is a plain JSON object, else `{}`. */
-export function objectOrEmpty(value: unknown): JsonObject {
-  return isJsonObject(value) ? value : {};
-}
-
 export function isJsonObject(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -1,6 +1,6 @@
 import type { JsonValue } from '../../profiles/profile.model.js';
 import type { FetchContext, ProfileLookup } from '../../profiles/profile-source.port.js';
-import { encodePathSegment, type UpstreamHttp } from '../shared/upstream-http.js';
+import { encodePathSegment, type UpstreamHttp } from '../shared/upstream-http.contract.js';
 import { USERTOUR_USER_NOT_FOUND_CODE, usertourErrorSchema } from './usertour.types.js';
 
 /**

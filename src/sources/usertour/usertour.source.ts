@@ -1,9 +1,10 @@
 import type { SourceConfig } from '../../config/config.types.js';
-import type { ProfileSource, ProfileSourceFactory, SourceDependencies } from '../../profiles/profile-source.port.js';
+import type { ProfileSource } from '../../profiles/profile-source.port.js';
 import { anyText } from '../shared/id-rules.js';
 import { MappedProfileSource } from '../shared/mapped-source.js';
+import type { ProfileSourceFactory, SourceDependencies } from '../shared/source-factory.js';
 import { UsertourClient } from './usertour.client.js';
-import { mapUsertourUser } from './usertour.mapper.js';
+import { mapUsertourUser, USERTOUR_UNSUPPORTED_FIELDS } from './usertour.mapper.js';
 import { usertourUserResponseSchema } from './usertour.types.js';
 
 /**
@@ -12,6 +13,14 @@ import { usertourUserResponseSchema } from './usertour.types.js';
  */
 export const usertourSourceFactory: ProfileSourceFactory = {
   kind: 'usertour',
+  description: {
+    upstream: 'Usertour v1 users API',
+    request: 'GET {baseUrl}/v1/users/{id}?expand[]=memberships&expand[]=memberships.company',
+    idRule: '1 to 256 characters, no control characters',
+    membershipTypes: ['company'],
+    unsupportedFields: USERTOUR_UNSUPPORTED_FIELDS,
+    exampleConfig: { name: 'crm-usertour', baseUrl: 'https://api.usertour.io', token: '${USERTOUR_API_KEY}' },
+  },
   validateOptions: () => [],
   create(config: SourceConfig, dependencies: SourceDependencies): ProfileSource {
     const client = new UsertourClient(dependencies.http);

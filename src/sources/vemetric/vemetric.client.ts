@@ -1,6 +1,6 @@
 import type { JsonValue } from '../../profiles/profile.model.js';
 import type { FetchContext, ProfileLookup } from '../../profiles/profile-source.port.js';
-import type { UpstreamHttp } from '../shared/upstream-http.js';
+import type { UpstreamHttp } from '../shared/upstream-http.contract.js';
 import { vemetricErrorSchema } from './vemetric.types.js';
 
 /**

@@ -10,7 +10,7 @@ import {
 } from '../../../test/fixtures/vemetric/vemetric.fixtures.js';
 import { CANONICAL_FIELDS, type CanonicalProfile, type JsonObject, type MapContext } from '../../profiles/profile.model.js';
 import { parseUpstreamBody, UpstreamBodyError } from '../shared/mapping.js';
-import { parseJsonSafely } from '../shared/upstream-http.js';
+import { parseJsonSafely } from '../shared/upstream-response.js';
 import { countryCode, mapVemetricUser, VEMETRIC_UNSUPPORTED_FIELDS } from './vemetric.mapper.js';
 import { vemetricUserResponseSchema } from './vemetric.types.js';
 

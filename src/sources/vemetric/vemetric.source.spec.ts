@@ -8,11 +8,11 @@ import {
   UpstreamBadResponseError,
   UpstreamFailureError,
   UpstreamRejectedIdError,
-  ValidationError,
 } from '../../profiles/profile.errors.js';
 import type { JsonValue } from '../../profiles/profile.model.js';
 import type { FetchContext, LookupBy, ProfileSource } from '../../profiles/profile-source.port.js';
-import { classifyResponse, encodeQuery, type UpstreamHttp } from '../shared/upstream-http.js';
+import { encodeQuery, type UpstreamHttp } from '../shared/upstream-http.contract.js';
+import { classifyResponse } from '../shared/upstream-response.js';
 import { isVemetricUserNotFound } from './vemetric.client.js';
 import { vemetricSourceFactory } from './vemetric.source.js';
 
@@ -32,16 +32,6 @@ function setup(body: JsonValue = vemetricIdentified): {
   return { sut, getJson, onInvalidOptionalTimestamp };
 }
 
-function validationErrorOf(sut: ProfileSource, id: string, by: LookupBy): ValidationError | undefined {
-  try {
-    sut.validateLookup({ id, by });
-  } catch (error) {
-    if (error instanceof ValidationError) return error;
-    throw error;
-  }
-  return undefined;
-}
-
 describe('vemetricSourceFactory', () => {
   it('should be the factory of kind vemetric with no options to check', () => {
     expect(vemetricSourceFactory.kind).toBe('vemetric');
@@ -53,69 +43,6 @@ describe('vemetricSourceFactory', () => {
 
     expect(sut.name).toBe('product-analytics');
     expect(sut.kind).toBe('vemetric');
-  });
-});
-
-describe('validateLookup', () => {
-  describe('by=id', () => {
-    it.each([
-      ['one digit', '7'],
-      ['20 digits', '18446744073709551615'],
-      ['20 nines (beyond 2^64, left to the upstream)', '99999999999999999999'],
-      ['leading zeros', '007'],
-    ])('should accept %s', (_case, id) => {
-      const { sut, getJson } = setup();
-
-      expect(validationErrorOf(sut, id, 'id')).toBeUndefined();
-      expect(getJson).not.toHaveBeenCalled();
-    });
-
-    it.each([
-      ['an empty id', ''],
-      ['21 digits', '184467440737095516150'],
-      ['letters', '12a'],
-      ['a sign', '-1'],
-      ['a decimal point', '1.0'],
-      ['spaces', ' 12 '],
-      ['non-ASCII digits', '١٢٣'],
-      ['an email', 'john@example.com'],
-    ])('should reject %s as not 1 to 20 decimal digits', (_case, id) => {
-      const { sut, getJson } = setup();
-
-      const error = validationErrorOf(sut, id, 'id');
-
-      expect(error?.code).toBe('VALIDATION_ERROR');
-      expect(error?.errors).toStrictEqual([{ field: 'id', message: 'must be 1 to 20 decimal digits' }]);
-      expect(error?.source).toBe('product-analytics');
-      expect(getJson).not.toHaveBeenCalled();
-    });
-  });
-
-  describe('by=externalId', () => {
-    it.each([
-      ['one character', 'x'],
-      ['256 characters', 'a'.repeat(256)],
-      ['256 astral code points', '😀'.repeat(256)],
-      ['an email', 'john@example.com'],
-      ['a slash and spaces', 'team/42 lead'],
-      ['digits', '12345'],
-    ])('should accept %s', (_case, id) => {
-      const { sut } = setup();
-
-      expect(validationErrorOf(sut, id, 'externalId')).toBeUndefined();
-    });
-
-    it.each([
-      ['an empty identifier', '', 'must be 1 to 256 characters'],
-      ['257 characters', 'a'.repeat(257), 'must be 1 to 256 characters'],
-      ['a NUL', 'a\u0000', 'must not contain control characters'],
-      ['a newline', 'a\nb', 'must not contain control characters'],
-      ['a DEL', '\u007f', 'must not contain control characters'],
-    ])('should reject %s', (_case, id, message) => {
-      const { sut } = setup();
-
-      expect(validationErrorOf(sut, id, 'externalId')?.errors).toStrictEqual([{ field: 'id', message }]);
-    });
   });
 });
 

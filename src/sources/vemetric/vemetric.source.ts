@@ -1,14 +1,24 @@
 import type { SourceConfig } from '../../config/config.types.js';
-import type { ProfileSource, ProfileSourceFactory, SourceDependencies } from '../../profiles/profile-source.port.js';
+import type { ProfileSource } from '../../profiles/profile-source.port.js';
 import { anyText, matching } from '../shared/id-rules.js';
 import { MappedProfileSource } from '../shared/mapped-source.js';
+import type { ProfileSourceFactory, SourceDependencies } from '../shared/source-factory.js';
 import { VemetricClient } from './vemetric.client.js';
-import { mapVemetricUser } from './vemetric.mapper.js';
+import { mapVemetricUser, VEMETRIC_UNSUPPORTED_FIELDS } from './vemetric.mapper.js';
 import { vemetricUserResponseSchema } from './vemetric.types.js';
 
 /** Kind `vemetric`: `GET /v1/users/single`; the only kind with `by=externalId` (its `identifier` lookup). */
 export const vemetricSourceFactory: ProfileSourceFactory = {
   kind: 'vemetric',
+  description: {
+    upstream: 'Vemetric public API',
+    request: 'GET {baseUrl}/v1/users/single?id=… (?identifier=… with by=externalId)',
+    idRule: '1 to 20 decimal digits',
+    externalIdRule: '1 to 256 characters, no control characters',
+    membershipTypes: [],
+    unsupportedFields: VEMETRIC_UNSUPPORTED_FIELDS,
+    exampleConfig: { name: 'product-analytics', baseUrl: 'https://api.vemetric.com', token: '${VEMETRIC_API_KEY}' },
+  },
   validateOptions: () => [],
   create(config: SourceConfig, dependencies: SourceDependencies): ProfileSource {
     const client = new VemetricClient(dependencies.http);

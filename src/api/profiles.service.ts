@@ -1,0 +1,53 @@
+import { Inject, Injectable } from '@nestjs/common';
+
+import type { CacheAnswer, CacheDirectives, ProfileCache } from '../cache/profile-cache.js';
+import { ValidationError } from '../profiles/profile.errors.js';
+import type { LookupBy, ProfileLookup } from '../profiles/profile-source.port.js';
+import type { SourceRegistry } from '../sources/source-registry.js';
+import { PROFILE_CACHE, SOURCE_REGISTRY } from '../tokens.js';
+
+/** `by` query value → lookup kind. Absent (or `id`) is the upstream id. */
+export function lookupByOf(value: unknown, source: string): LookupBy {
+  if (value === undefined || value === 'id') return 'id';
+  if (value === 'externalId') return 'externalId';
+  throw new ValidationError('Query parameter by must be externalId (or id)', [{ field: 'by', message: 'must be externalId or id' }], source);
+}
+
+export interface ProfileRequest {
+  source: string;
+  /** Decoded `:id`. */
+  id: string;
+  /** The `by` query value as received. */
+  by: unknown;
+  /** The request's `Cache-Control` directives (`cacheDirectivesOf`). */
+  directives: CacheDirectives;
+  requestId: string;
+}
+
+/** Resolves the source, checks the id, and answers through the cache (which calls the upstream when it must). */
+@Injectable()
+export class ProfilesService {
+  constructor(
+    @Inject(SOURCE_REGISTRY) private readonly registry: SourceRegistry,
+    @Inject(PROFILE_CACHE) private readonly cache: ProfileCache,
+  ) {}
+
+  /**
+   * @throws SourceNotFoundError, ValidationError, LookupNotSupportedError before any cache or upstream access;
+   *   then ProfileNotFoundError (a `CachedNotFoundError`), NotCachedError or an UpstreamError from the cache
+   */
+  async getProfile(request: ProfileRequest): Promise<CacheAnswer> {
+    const { source, config } = this.registry.get(request.source);
+    const lookup: ProfileLookup = { id: request.id, by: lookupByOf(request.by, source.name) };
+    source.validateLookup(lookup);
+    return this.cache.get({
+      key: { source: source.name, by: lookup.by, id: lookup.id },
+      policy: config.cache,
+      directives: request.directives,
+      // One budget for the whole lookup: the upstream call gets what waiting on other calls left of it.
+      budgetMs: config.timeoutMs,
+      // The caller's disconnect does not cancel the fetch: other requests may be waiting on it (coalescing).
+      fetch: ({ budgetMs }) => source.fetchProfile(lookup, { requestId: request.requestId, budgetMs }),
+    });
+  }
+}

@@ -1,0 +1,108 @@
+import { ProfileNotFoundError, UpstreamTimeoutError } from '../profiles/profile.errors.js';
+import type { StoredEntry } from './cache-entry.js';
+import { type CacheLookup, DEFAULT_BUDGET_MS } from './cache-types.js';
+import type { CacheClock } from './clock.js';
+import type { EntryStore } from './entry-store.js';
+import { profileEtag } from './etag.js';
+import type { FleetLease, HeldLease } from './fleet-lease.js';
+
+/**
+ * How a call relates to the other instances:
+ * - `lease`: take the key's lease, or wait for the entry of the instance holding it (only an entry fetched after
+ *   `afterMs` counts: a copy older than the one this request found is no answer);
+ * - `announce`: call at once (`no-cache`), holding the lease if it is free so others wait on this call;
+ * - `alone`: Redis just failed to answer: per-instance coalescing only.
+ */
+export type Coordination = { readonly mode: 'lease'; readonly afterMs: number } | { readonly mode: 'announce' } | { readonly mode: 'alone' };
+
+/** The outcome of one upstream call, shared by every request of this process that waits on it. */
+export interface FlightResult {
+  entry: StoredEntry;
+  /** The entry was stored by another instance's call, which this one waited for. */
+  collapsed: boolean;
+}
+
+export interface CoordinatedFetchOptions {
+  store: EntryStore;
+  lease: FleetLease;
+  clock: CacheClock;
+  /** Once the cache is closed, results are not stored any more. */
+  isClosed: () => boolean;
+}
+
+/** The budget a lookup names, or the default one. */
+export function budgetOf(lookup: CacheLookup): number {
+  const budgetMs = lookup.budgetMs ?? DEFAULT_BUDGET_MS;
+  return Number.isFinite(budgetMs) && budgetMs > 0 ? budgetMs : DEFAULT_BUDGET_MS;
+}
+
+/**
+ * One upstream call for the whole fleet, within the lookup's deadline: the instance that takes the key's lease calls
+ * the upstream with what is left of the budget, stores, announces and releases; the others wait for the stored entry
+ * and take over when the lease ends without one (the holder failed or died). Without a usable Redis, the call is this
+ * instance's alone.
+ */
+export class CoordinatedFetch {
+  constructor(private readonly options: CoordinatedFetchOptions) {}
+
+  async run(key: string, lookup: CacheLookup, flight: { readonly superseded: boolean }, coordination: Coordination, deadlineMs: number): Promise<FlightResult> {
+    const { store, lease } = this.options;
+    const shared = store.shared;
+    const noLease = Promise.resolve(undefined);
+    if (!shared || coordination.mode === 'alone') return this.ownCall(key, lookup, flight, noLease, deadlineMs);
+    const leaseKey = store.leaseKeyOf(lookup.key);
+    if (coordination.mode === 'announce') {
+      const held = lease.claim(shared, leaseKey).then((claim) => (claim.kind === 'acquired' ? claim.lease : undefined));
+      return this.ownCall(key, lookup, flight, held, deadlineMs);
+    }
+    const readNewer = (): Promise<{ entry?: StoredEntry; failed: boolean }> => store.readShared(key, lookup.policy, coordination.afterMs);
+    for (;;) {
+      const claim = await lease.claim(shared, leaseKey);
+      if (claim.kind === 'failed') return this.ownCall(key, lookup, flight, noLease, deadlineMs);
+      if (claim.kind === 'acquired') {
+        // The previous holder may have stored its entry and released between this request's read and the lease.
+        const stored = await readNewer();
+        if (!stored.entry) return this.ownCall(key, lookup, flight, Promise.resolve(claim.lease), deadlineMs);
+        void store.track(claim.lease.release());
+        return { entry: stored.entry, collapsed: true };
+      }
+      const end = await lease.waitForHolder(shared, key, leaseKey, deadlineMs, readNewer);
+      if (end.kind === 'entry') return { entry: end.entry, collapsed: true };
+      if (end.kind === 'deadline') throw new UpstreamTimeoutError(lookup.key.source, budgetOf(lookup));
+      if (end.kind !== 'free') return this.ownCall(key, lookup, flight, noLease, deadlineMs);
+      // The lease ended without an entry: take it over (or wait on whoever took it first).
+    }
+  }
+
+  /**
+   * Calls the upstream with what is left of the budget, stores the result (unless superseded or closed) and then
+   * releases `lease`, which may still be being taken: the call does not wait for it.
+   */
+  private async ownCall(
+    key: string,
+    lookup: CacheLookup,
+    flight: { readonly superseded: boolean },
+    lease: Promise<HeldLease | undefined>,
+    deadlineMs: number,
+  ): Promise<FlightResult> {
+    const { store, clock } = this.options;
+    let entry: StoredEntry;
+    try {
+      const budgetMs = deadlineMs - clock.now();
+      if (budgetMs <= 0) throw new UpstreamTimeoutError(lookup.key.source, budgetOf(lookup));
+      const fetched = await lookup.fetch({ budgetMs });
+      entry = { kind: 'profile', profile: fetched.profile, raw: fetched.raw, fetchedAtMs: clock.now(), etag: profileEtag(fetched.profile) };
+    } catch (error) {
+      if (!(error instanceof ProfileNotFoundError)) {
+        // Errors are not cached: instances waiting on this call make their own.
+        void store.track(lease.then((held) => held?.release()));
+        throw error;
+      }
+      entry = { kind: 'not-found', fetchedAtMs: clock.now() };
+    }
+    const written = !flight.superseded && !this.options.isClosed() ? store.store(key, entry, lookup.policy) : Promise.resolve();
+    // Released only once the entry is in Redis, so a waiter that sees the lease gone finds the entry.
+    void store.track(Promise.all([lease, written]).then(([held]) => held?.release()));
+    return { entry, collapsed: false };
+  }
+}
