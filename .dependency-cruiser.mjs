@@ -5,7 +5,11 @@
 //   1. domain          src/profiles/          model, port, errors, adapter kinds, timestamps
 //   2. config          src/config/            typed configuration, validated against the adapter kinds
 //   3. building blocks src/sources/shared/, src/sources/<kind>/, src/resilience/, src/cache/, src/common/,
-//                      src/openapi/, src/metrics/, src/auth/, src/logging/, src/logger.ts, src/tokens.ts
+//                      src/openapi/, src/metrics/, src/auth/, src/tracing/, src/logging/, src/logger.ts, src/tokens.ts
+//
+// src/cache/ and src/resilience/ never import src/tracing/: they declare the narrow hook they call (CacheTracer in
+// cache-types.ts, AttemptTracer in resilient-upstream-http.ts) and the composition root passes src/tracing/'s
+// implementation in through their options, as it does with the metrics observers.
 //   4. source wiring   src/sources/source-registry.ts, src/sources/upstream-http.factory.ts
 //   5. application     src/api/, src/health/
 //   6. entry points    src/app.module.ts, src/gateway-core.module.ts, src/bootstrap.ts, src/main.ts, src/cli.ts, src/warmer/
@@ -120,6 +124,15 @@ export default {
         'by the repeated-warning aggregator, a leaf that imports nothing of src/ (rule logging-imports-nothing-of-src).',
       from: { path: '^src/cache/', pathNot: TEST_CODE },
       to: { path: '^src/', pathNot: '^src/(profiles/|config/config\\.types\\.ts$|cache/|logging/)' },
+    },
+    {
+      name: 'tracing-imports-only-config-and-metrics',
+      severity: 'error',
+      comment:
+        'src/tracing/ (OpenTelemetry set-up, server spans, hooks) knows the config types and the metrics it counts drops in; ' +
+        'the cache and the clients reach it only through the tracers they are given.',
+      from: { path: '^src/tracing/', pathNot: TEST_CODE },
+      to: { path: '^src/', pathNot: '^src/(tracing/|config/config\\.types\\.ts$|metrics/)' },
     },
     {
       name: 'building-blocks-not-to-source-wiring',

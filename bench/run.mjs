@@ -34,10 +34,11 @@ import {
   stopChild,
   timedGet,
 } from './lib.mjs';
+import { runTracingCase } from './tracing-case.mjs';
 
 const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(BENCH_DIR, '..');
-const ALL_CASES = ['baseline', 'memory-hit', 'not-modified', 'redis-hit', 'cold-miss', 'stampede', 'mixed'];
+const ALL_CASES = ['baseline', 'memory-hit', 'not-modified', 'redis-hit', 'cold-miss', 'stampede', 'mixed', 'tracing'];
 
 const DEFAULTS = {
   connections: 64,
@@ -412,6 +413,12 @@ async function main() {
       show('If-None-Match 304', r);
     }
 
+    if (cases.has('tracing')) {
+      log('tracing: memory-tier hit, tracing off vs on (sampleRatio 1, OTLP/HTTP to a loopback receiver)');
+      const hotUrlOf = (base) => base + HOT_PATH;
+      results.cases.tracing = await runTracingCase({ yaml: gatewayYamlA, gateway, startGateway, warmAndMeasure, hotUrlOf, timedGet, authHeaders: AUTH, log });
+    }
+
     // The hot set: hotIds profiles cached (memory and Redis) through the gateway, with the upstream at 0 ms.
     let primed = false;
     const primeHotSet = async () => {
@@ -716,6 +723,7 @@ function evaluateTargets(results) {
   add(`memory-tier hit p99 < 10 ms at ${results.options.connections} connections`, memoryHit?.latencyMs.p99, memoryHit?.latencyMs.p99 < 10);
   add(`Redis hit p99 < 10 ms at ${results.options.connections} connections`, redisHit?.latencyMs.p99, redisHit?.latencyMs.p99 < 10);
   add('cold miss adds < 3 ms (median) to the upstream', coldMiss?.addedMedianMs, coldMiss?.addedMedianMs < 3);
+  add('tracing on (sampleRatio 1) hit throughput >= 0.8x tracing off', results.cases.tracing?.ratio, results.cases.tracing?.ratio >= 0.8);
   add('stampede: exactly 1 upstream call', stampede?.upstreamCalls, stampede?.upstreamCalls === 1);
   add('RSS < 200 MB during the mixed workload', memory?.rssPeakSampledMb, memory?.rssPeakSampledMb < 200);
   add('RSS flat (steady growth < 10%)', memory?.steadyGrowthPct, memory?.steadyGrowthPct < 10);

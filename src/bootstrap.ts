@@ -17,6 +17,7 @@ import { GatewayMetrics } from './metrics/gateway-metrics.js';
 import { type RequestFacts, runWithRequestFacts } from './metrics/request-context.js';
 import { setupOpenApi } from './openapi/openapi.js';
 import { kindDescriptions } from './sources/source-registry.js';
+import { installTracing } from './tracing/install-tracing.js';
 
 /** A caller's `X-Request-Id` is kept when it is 1-128 visible ASCII characters; otherwise a UUID is generated. */
 const REQUEST_ID = /^[\x21-\x7e]{1,128}$/;
@@ -161,6 +162,7 @@ export async function createGatewayApp(config: GatewayConfig, logger: Logger): P
     }
     done();
   });
+  installTracing(app, config, logger);
   setupOpenApi(app, kindDescriptions());
   return app;
 }

@@ -10,6 +10,7 @@ import { type CircuitState, GatewayMetrics } from './metrics/gateway-metrics.js'
 import { recordUpstreamAttempt } from './metrics/request-context.js';
 import { SourceRegistry } from './sources/source-registry.js';
 import { GATEWAY_CONFIG, LOGGER, PROFILE_CACHE, SOURCE_REGISTRY } from './tokens.js';
+import { CACHE_TRACER, startUpstreamAttempt } from './tracing/trace-hooks.js';
 
 export interface GatewayCoreOptions {
   config: GatewayConfig;
@@ -53,6 +54,8 @@ export class GatewayCoreModule implements OnApplicationShutdown {
             const registry = SourceRegistry.fromConfig(config, {
               httpService,
               observer: metrics.upstreamObserver({ onAttempt: (_source, status) => recordUpstreamAttempt(status) }),
+              // Only with a `tracing` section: without one, an attempt makes no tracing call at all.
+              ...(config.tracing ? { tracer: startUpstreamAttempt } : {}),
               // Aggregated per source and field: one bad upstream field would otherwise log once per lookup.
               onInvalidOptionalTimestamp: (source, field, value) =>
                 repeatedWarnings(logger).warn('unparseable optional timestamp mapped to null', { source, code: field }, { field, value: typeof value === 'string' ? value.slice(0, 64) : typeof value }),
@@ -66,7 +69,13 @@ export class GatewayCoreModule implements OnApplicationShutdown {
           inject: [GatewayMetrics],
           useFactory: (metrics: GatewayMetrics) => {
             if (!config.cache.redis) logger.warn('no cache.redis configured: the in-process cache serves alone (not shared between instances)');
-            return createProfileCache({ redis: config.cache.redis, memory: config.cache.memory, logger, observer: metrics.cacheObserver() });
+            return createProfileCache({
+              redis: config.cache.redis,
+              memory: config.cache.memory,
+              logger,
+              observer: metrics.cacheObserver(),
+              ...(config.tracing ? { tracer: CACHE_TRACER } : {}),
+            });
           },
         },
         ProfilesService,

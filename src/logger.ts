@@ -2,6 +2,7 @@ import type { LoggerService } from '@nestjs/common';
 import pino, { type Logger } from 'pino';
 
 import type { GatewayConfig } from './config/config.types.js';
+import { mergeTraceLogFields, traceLogFields } from './tracing/trace-hooks.js';
 
 /**
  * Paths that could hold a secret. Upstream tokens never reach a log call in the first place; this is the second line
@@ -36,6 +37,9 @@ export function createLogger(level: GatewayConfig['log']['level'], destination?:
       redact: { paths: REDACT, censor: '[redacted]' },
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
+      // trace_id / span_id inside a traced request; outside one (and with tracing off) a no-op check.
+      mixin: traceLogFields,
+      mixinMergeStrategy: mergeTraceLogFields,
     },
     destination,
   );

@@ -1,10 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 
-import type { CacheAnswer, CacheDirectives, ProfileCache } from '../cache/profile-cache.js';
+import { cacheStatusOf } from '../cache/cache-outcome.js';
+import { type CacheAnswer, type CacheDirectives, CachedNotFoundError, type CacheLookup, type ProfileCache } from '../cache/profile-cache.js';
 import { ValidationError } from '../profiles/profile.errors.js';
 import type { LookupBy, ProfileLookup } from '../profiles/profile-source.port.js';
 import type { SourceRegistry } from '../sources/source-registry.js';
 import { PROFILE_CACHE, SOURCE_REGISTRY } from '../tokens.js';
+import { type CacheStatusReader, traceCacheLookup } from '../tracing/trace-hooks.js';
 
 /** `by` query value → lookup kind. Absent (or `id`) is the upstream id. */
 export function lookupByOf(value: unknown, source: string): LookupBy {
@@ -12,6 +14,12 @@ export function lookupByOf(value: unknown, source: string): LookupBy {
   if (value === 'externalId') return 'externalId';
   throw new ValidationError('Query parameter by must be externalId (or id)', [{ field: 'by', message: 'must be externalId or id' }], source);
 }
+
+/** `cache.status` of a traced lookup: the answer's `Cache-Status`, or a cached 404's. */
+const CACHE_STATUS: CacheStatusReader<CacheAnswer> = {
+  ofAnswer: (answer) => cacheStatusOf(answer.outcome),
+  ofError: (error) => (error instanceof CachedNotFoundError ? cacheStatusOf(error.facts.outcome) : undefined),
+};
 
 export interface ProfileRequest {
   source: string;
@@ -40,7 +48,7 @@ export class ProfilesService {
     const { source, config } = this.registry.get(request.source);
     const lookup: ProfileLookup = { id: request.id, by: lookupByOf(request.by, source.name) };
     source.validateLookup(lookup);
-    return this.cache.get({
+    const cacheLookup: CacheLookup = {
       key: { source: source.name, by: lookup.by, id: lookup.id },
       policy: config.cache,
       directives: request.directives,
@@ -48,6 +56,8 @@ export class ProfilesService {
       budgetMs: config.timeoutMs,
       // The caller's disconnect does not cancel the fetch: other requests may be waiting on it (coalescing).
       fetch: ({ budgetMs }) => source.fetchProfile(lookup, { requestId: request.requestId, budgetMs }),
-    });
+    };
+    // Tracing off (or this request untraced): one check, then the plain call.
+    return traceCacheLookup(source.name, config.kind, () => this.cache.get(cacheLookup), CACHE_STATUS);
   }
 }

@@ -69,6 +69,14 @@ export interface CacheObserver {
   onRedisError(op: RedisOperation): void;
 }
 
+/**
+ * Traces the cache's waits on another instance's upstream call (`cache.lease.wait`); the gateway's tracing
+ * (src/tracing/) passes one in when it is on. `wait` resolves with how the wait ended (`kind`).
+ */
+export interface CacheTracer {
+  leaseWait<T extends { readonly kind: string }>(wait: () => Promise<T>): Promise<T>;
+}
+
 export interface CacheLogger {
   warn(obj: object, msg: string): void;
   error(obj: object, msg: string): void;
@@ -85,6 +93,8 @@ export interface ProfileCacheOptions {
   memory: { maxItems: number; ttlMs: number };
   observer?: CacheObserver;
   logger?: CacheLogger;
+  /** Absent: nothing is traced. */
+  tracer?: CacheTracer;
   /** Every timestamp, wait, poll and heartbeat of the cache. Defaults to the system clock. */
   clock?: CacheClock;
 }

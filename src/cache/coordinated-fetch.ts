@@ -1,10 +1,10 @@
 import { ProfileNotFoundError, UpstreamTimeoutError } from '../profiles/profile.errors.js';
 import type { StoredEntry } from './cache-entry.js';
-import { type CacheLookup, DEFAULT_BUDGET_MS } from './cache-types.js';
+import { type CacheLookup, type CacheTracer, DEFAULT_BUDGET_MS } from './cache-types.js';
 import type { CacheClock } from './clock.js';
 import type { EntryStore } from './entry-store.js';
 import { profileEtag } from './etag.js';
-import type { FleetLease, HeldLease } from './fleet-lease.js';
+import type { FleetLease, HeldLease, WaitEnd } from './fleet-lease.js';
 
 /**
  * How a call relates to the other instances:
@@ -28,6 +28,8 @@ export interface CoordinatedFetchOptions {
   clock: CacheClock;
   /** Once the cache is closed, results are not stored any more. */
   isClosed: () => boolean;
+  /** Spans each wait on another instance's call; absent, nothing is traced. */
+  tracer?: CacheTracer;
 }
 
 /** The budget a lookup names, or the default one. */
@@ -66,7 +68,8 @@ export class CoordinatedFetch {
         void store.track(claim.lease.release());
         return { entry: stored.entry, collapsed: true };
       }
-      const end = await lease.waitForHolder(shared, key, leaseKey, deadlineMs, readNewer);
+      const wait = (): Promise<WaitEnd> => lease.waitForHolder(shared, key, leaseKey, deadlineMs, readNewer);
+      const end = await (this.options.tracer ? this.options.tracer.leaseWait(wait) : wait());
       if (end.kind === 'entry') return { entry: end.entry, collapsed: true };
       if (end.kind === 'deadline') throw new UpstreamTimeoutError(lookup.key.source, budgetOf(lookup));
       if (end.kind !== 'free') return this.ownCall(key, lookup, flight, noLease, deadlineMs);

@@ -16,7 +16,18 @@ import { type Flight, SingleFlight } from './single-flight.js';
 
 export type { CachedProfile } from './cache-entry.js';
 export type { CacheLabel, CacheOutcome, ServedOutcome } from './cache-outcome.js';
-export type { CacheAnswer, CacheFacts, CacheHealth, CacheLogger, CacheLookup, CacheObserver, FetchBudget, ProfileCacheKey, ProfileCacheOptions } from './cache-types.js';
+export type {
+  CacheAnswer,
+  CacheFacts,
+  CacheHealth,
+  CacheLogger,
+  CacheLookup,
+  CacheObserver,
+  CacheTracer,
+  FetchBudget,
+  ProfileCacheKey,
+  ProfileCacheOptions,
+} from './cache-types.js';
 export { CachedNotFoundError, DEFAULT_BUDGET_MS } from './cache-types.js';
 export type { CacheClock } from './clock.js';
 export type { CacheDirectives } from './freshness-decision.js';
@@ -59,7 +70,13 @@ export class ProfileCache {
       ...(options.logger ? { logger: options.logger } : {}),
     });
     this.lease = new FleetLease({ clock: this.clock });
-    this.calls = new CoordinatedFetch({ store: this.store, lease: this.lease, clock: this.clock, isClosed: () => this.closed });
+    this.calls = new CoordinatedFetch({
+      store: this.store,
+      lease: this.lease,
+      clock: this.clock,
+      isClosed: () => this.closed,
+      ...(options.tracer ? { tracer: options.tracer } : {}),
+    });
   }
 
   /** Connects the shared tier (done by `createProfileCache`). */

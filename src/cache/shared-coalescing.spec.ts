@@ -5,7 +5,7 @@ import { ProfileNotFoundError, UpstreamFailureError } from '../profiles/profile.
 import type { FetchedProfile } from '../profiles/profile-source.port.js';
 import { profileCacheKey, profileLeaseKey } from './cache-keys.js';
 import { cacheStatusOf } from './cache-outcome.js';
-import { CachedNotFoundError, ProfileCache } from './profile-cache.js';
+import { CachedNotFoundError, type CacheTracer, ProfileCache } from './profile-cache.js';
 
 const ENTRY_KEY = profileCacheKey('pgw', KEY_PARTS);
 const LEASE_KEY = profileLeaseKey('pgw', KEY_PARTS);
@@ -44,6 +44,25 @@ describe(`${ProfileCache.name} across instances sharing Redis`, () => {
     expect(waiter.map(status)).toEqual(Array<string>(5).fill('profile-gateway; fwd=miss; stored; collapsed'));
     expect(new Set(answers.map((answer) => answer.entry.etag)).size).toBe(1);
     expect(waiter[0]!.entry.profile.displayName).toBe('Shared');
+  });
+
+  it('should pass each wait on the holder through the tracer it was given, and only that wait', async () => {
+    const { clock, instance } = fleet();
+    const ends: string[] = [];
+    const tracer: CacheTracer = { leaseWait: (wait) => wait().then((end) => (ends.push(end.kind), end)) };
+    const a = instance('a', undefined, tracer);
+    const b = instance('b', undefined, tracer);
+    const call = deferred<FetchedProfile>();
+    a.fetch.mockReturnValue(call.promise);
+
+    const first = a.cache.get(a.lookup());
+    await clock.advance(5);
+    const second = b.cache.get(b.lookup());
+    await clock.advance(50);
+    call.resolve(testFetched());
+    await clock.run(Promise.all([first, second]));
+
+    expect(ends).toEqual(['entry']);
   });
 
   it('should answer a 404 found by the holder on the waiting instance without a second call', async () => {

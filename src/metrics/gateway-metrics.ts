@@ -63,6 +63,7 @@ export class GatewayMetrics {
   private readonly batchRequests: Counter<'key' | 'outcome'>;
   private readonly batchLookups: Histogram;
   private readonly authRejections: Counter<'reason'>;
+  private readonly tracingSpansDropped: Counter<'reason'>;
   private readonly circuitStates = new Map<string, CircuitState>();
   private circuitReader: (() => Iterable<[string, CircuitState]>) | undefined;
 
@@ -142,6 +143,12 @@ export class GatewayMetrics {
       labelNames: ['reason'],
       registers,
     });
+    this.tracingSpansDropped = new Counter({
+      name: 'gateway_tracing_spans_dropped_total',
+      help: 'Finished spans never exported: the bounded export queue was full (queue_full) or the collector failed or did not answer (export_failed)',
+      labelNames: ['reason'],
+      registers,
+    });
   }
 
   get contentType(): string {
@@ -196,6 +203,10 @@ export class GatewayMetrics {
 
   recordAuthRejection(reason: AuthRejection): void {
     this.authRejections.inc({ reason });
+  }
+
+  recordTracingSpansDropped(reason: 'queue_full' | 'export_failed', count: number): void {
+    this.tracingSpansDropped.inc({ reason }, count);
   }
 
   recordRedisError(operation: RedisOperation | 'ratelimit'): void {

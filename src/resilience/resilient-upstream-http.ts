@@ -53,7 +53,22 @@ export interface ResilienceOptions {
   backoff?: { initialDelayMs?: number; maxDelayMs?: number };
   /** Longest upstream-announced rate-limit wait that is trusted. Default: 15 minutes. */
   maxRateLimitWaitMs?: number;
+  /** Opens the trace span of each attempt (the gateway's tracing passes one in when it is on); absent, none is. */
+  tracer?: AttemptTracer;
 }
+
+/** One upstream attempt's trace span: `run` makes it current (so the attempt's `traceparent` names it). */
+export interface AttemptSpan {
+  run<T>(fn: () => T): T;
+  /** `status`: the upstream's HTTP status (0 = none); `failure`: what the attempt threw, if it failed. */
+  end(status: number, failure: unknown): void;
+}
+
+/**
+ * Starts the span of one attempt from configuration only (the source's name, kind and base URL) and the request's
+ * url template; `resendCount` is 0 for the first attempt. Implemented by `startUpstreamAttempt` in src/tracing/.
+ */
+export type AttemptTracer = (source: Pick<SourceConfig, 'name' | 'kind' | 'baseUrl'>, urlTemplate: string | undefined, resendCount: number) => AttemptSpan;
 
 /** A retry is worth scheduling only if at least this much of the budget is left for the attempt after the wait. */
 export const MIN_ATTEMPT_MS = 50;
@@ -200,10 +215,13 @@ export class ResilientUpstreamHttp implements UpstreamHttp {
       bodyMs: this.options.bodyTimeoutMs,
     };
     const started = performance.now();
+    const span = this.options.tracer?.(this.config, request.template, attempt);
     let response: RawUpstreamResponse | undefined;
     let failure: unknown;
     try {
-      response = await this.transport.get(request, { signal: deadline.signal, budgetMs: this.config.timeoutMs, requestId: context.requestId, limits });
+      const get = (): Promise<RawUpstreamResponse> =>
+        this.transport.get(request, { signal: deadline.signal, budgetMs: this.config.timeoutMs, requestId: context.requestId, limits });
+      response = await (span ? span.run(get) : get());
       this.lastAnswerAt = performance.now();
       this.gate.observe(response.status, response.headers, Date.now());
       return this.classify(response, notFound, Date.now());
@@ -219,6 +237,7 @@ export class ResilientUpstreamHttp implements UpstreamHttp {
       // The status the upstream answered, also when its body was then refused (e.g. over the size limit); 0 when none.
       const status = response?.status ?? (failure instanceof UpstreamError ? failure.upstreamStatus : 0);
       this.observer.onAttempt?.(this.config.name, status, performance.now() - started);
+      span?.end(status, failure);
     }
   }
 

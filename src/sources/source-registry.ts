@@ -5,6 +5,7 @@ import type { AdapterKind } from '../profiles/adapter-kind.js';
 import { SourceNotFoundError } from '../profiles/profile.errors.js';
 import type { MembershipType } from '../profiles/profile.model.js';
 import type { ProfileSource } from '../profiles/profile-source.port.js';
+import type { AttemptTracer } from '../resilience/resilient-upstream-http.js';
 import { orgDirectorySourceFactory } from './org-directory/org-directory.source.js';
 import { scalepadAmmSourceFactory } from './scalepad-amm/scalepad-amm.source.js';
 import { scimSourceFactory } from './scim/scim.source.js';
@@ -76,6 +77,8 @@ export interface SourceRuntime {
 export interface RegistryDependencies {
   httpService: HttpService;
   observer?: UpstreamObserver;
+  /** Traces each upstream attempt; given only when tracing is on. */
+  tracer?: AttemptTracer;
   onInvalidOptionalTimestamp: (source: string, field: string, value: unknown) => void;
 }
 
@@ -90,7 +93,12 @@ export class SourceRegistry {
   static fromConfig(config: GatewayConfig, dependencies: RegistryDependencies): SourceRegistry {
     return new SourceRegistry(
       config.sources.map((sourceConfig) => {
-        const http = createUpstreamHttp(sourceConfig, dependencies.httpService, dependencies.observer);
+        const http = createUpstreamHttp(
+          sourceConfig,
+          dependencies.httpService,
+          dependencies.observer,
+          dependencies.tracer ? { tracer: dependencies.tracer } : {},
+        );
         const source = factoryOf(sourceConfig.kind).create(sourceConfig, {
           http,
           onInvalidOptionalTimestamp: (field, value) => dependencies.onInvalidOptionalTimestamp(sourceConfig.name, field, value),

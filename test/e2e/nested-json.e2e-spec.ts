@@ -69,7 +69,7 @@ sources:
     expect(res.status).toBe(200);
     expect(JSON.stringify(res.body.attributes).length).toBeGreaterThan(200);
     expect(res.body.raw.user.data).toEqual(res.body.attributes);
-    expect(etag).toMatch(/^"/);
+    expect(etag).toMatch(/^W\/"/);
     expect(revalidated.status).toBe(304);
   });
 });

@@ -7,6 +7,7 @@ import {
   CachedNotFoundError,
   type CacheLookup,
   type CacheObserver,
+  type CacheTracer,
   type FetchBudget,
   ProfileCache,
 } from '../../src/cache/profile-cache.js';
@@ -75,8 +76,9 @@ export function sharedFleet() {
   const clock = new ManualClock();
   const redis = new InMemoryRedis(() => clock.now());
   const caches: ProfileCache[] = [];
-  const instance = (name: string, cachePolicy: CachePolicy = FLEET_POLICY) => {
+  const instance = (name: string, cachePolicy: CachePolicy = FLEET_POLICY, tracer?: CacheTracer) => {
     const cache = new ProfileCache({
+      ...(tracer ? { tracer } : {}),
       redis: { url: 'redis://unused', keyPrefix: 'pgw', commandTimeoutMs: 100 },
       memory: { maxItems: 100, ttlMs: 30_000 },
       logger: { warn: jest.fn(), error: jest.fn() },

@@ -15,7 +15,7 @@ export class OrgDirectoryClient {
   constructor(private readonly http: UpstreamHttp) {}
 
   async getUser(id: string, context: FetchContext): Promise<JsonValue> {
-    const response = await this.http.getJson({ path: `/v2/users/${encodePathSegment(id)}` }, context, { id, isProfileNotFound: isOrgDirectoryUserNotFound });
+    const response = await this.http.getJson({ path: `/v2/users/${encodePathSegment(id)}`, template: '/v2/users/{id}' }, context, { id, isProfileNotFound: isOrgDirectoryUserNotFound });
     return response.body;
   }
 }

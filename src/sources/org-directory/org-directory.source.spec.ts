@@ -74,7 +74,7 @@ describe('fetchProfile', () => {
 
     expect(getJson).toHaveBeenCalledTimes(1);
     const [request, passedContext, notFound] = getJson.mock.calls[0]!;
-    expect(request).toEqual({ path: '/v2/users/4' });
+    expect(request).toEqual({ path: '/v2/users/4', template: '/v2/users/{id}' });
     expect(request.query).toBeUndefined();
     expect(passedContext).toBe(context);
     expect(notFound.id).toBe('4');

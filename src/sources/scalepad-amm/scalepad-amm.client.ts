@@ -25,7 +25,7 @@ export class ScalepadAmmClient {
 
   async getUser(id: string, context: FetchContext): Promise<JsonValue> {
     const path = `/v2/clients/${encodePathSegment(this.clientId)}/users/${encodePathSegment(id)}`;
-    const response = await this.http.getJson({ path }, context, { id, isProfileNotFound: isScalepadAmmUserNotFound });
+    const response = await this.http.getJson({ path, template: '/v2/clients/{clientId}/users/{id}' }, context, { id, isProfileNotFound: isScalepadAmmUserNotFound });
     return response.body;
   }
 }

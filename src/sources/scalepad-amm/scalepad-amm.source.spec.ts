@@ -143,7 +143,7 @@ ${options}`;
 
       expect(getJson).toHaveBeenCalledTimes(1);
       const [request, passedContext, notFound] = getJson.mock.calls[0]!;
-      expect(request).toEqual({ path: `/v2/clients/${AMM_CLIENT_ID}/users/a1d97031-04e2-4907-a249-093f7436207b` });
+      expect(request).toEqual({ path: `/v2/clients/${AMM_CLIENT_ID}/users/a1d97031-04e2-4907-a249-093f7436207b`, template: '/v2/clients/{clientId}/users/{id}' });
       expect(request.query).toBeUndefined();
       expect(passedContext).toBe(context);
       expect(notFound.id).toBe('a1d97031-04e2-4907-a249-093f7436207b');

@@ -45,8 +45,13 @@ export class ScimClient {
   async getUser(lookup: ProfileLookup, context: FetchContext): Promise<JsonValue> {
     const request =
       lookup.by === 'externalId'
-        ? { path: '/Users', query: [['filter', externalIdFilter(lookup.id)], ['count', '2']] as const, accept: SCIM_ACCEPT }
-        : { path: `/Users/${encodePathSegment(lookup.id)}`, accept: SCIM_ACCEPT };
+        ? {
+            path: '/Users',
+            query: [['filter', externalIdFilter(lookup.id)], ['count', '2']] as const,
+            accept: SCIM_ACCEPT,
+            template: '/Users?filter=externalId eq {id}&count=2',
+          }
+        : { path: `/Users/${encodePathSegment(lookup.id)}`, accept: SCIM_ACCEPT, template: '/Users/{id}' };
     const response = await this.http.getJson(request, context, { id: lookup.id, isProfileNotFound: isScimUserNotFound });
     return response.body;
   }

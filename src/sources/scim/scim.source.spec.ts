@@ -31,7 +31,7 @@ describe('fetchProfile by id', () => {
 
     await sut.fetchProfile({ id: 'a/b c', by: 'id' }, context);
 
-    expect(getJson).toHaveBeenCalledWith({ path: '/Users/a%2Fb%20c', accept: 'application/scim+json, application/json' }, context, {
+    expect(getJson).toHaveBeenCalledWith({ path: '/Users/a%2Fb%20c', accept: 'application/scim+json, application/json', template: '/Users/{id}' }, context, {
       id: 'a/b c',
       isProfileNotFound: expect.any(Function),
     });
@@ -58,6 +58,7 @@ describe('fetchProfile by externalId', () => {
         ['count', '2'],
       ],
       accept: 'application/scim+json, application/json',
+      template: '/Users?filter=externalId eq {id}&count=2',
     });
     expect(encodeQuery(request.query)).toBe('?filter=externalId%20eq%20%22a%20%5C%22quoted%5C%22%20%5C%5C%20value%26x%3D1%22&count=2');
   });

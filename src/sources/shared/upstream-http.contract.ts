@@ -9,6 +9,8 @@ export interface UpstreamRequest {
   path: string;
   /** Query pairs, encoded here (repeated keys allowed, e.g. `expand[]`). */
   query?: ReadonlyArray<readonly [string, string]>;
+  /** The path's template without ids (`/v2/users/{id}`), for tracing (`url.template`); never holds an id. */
+  template?: string;
   /** `Accept` header; default `application/json`. */
   accept?: string;
 }

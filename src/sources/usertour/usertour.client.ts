@@ -27,7 +27,7 @@ export class UsertourClient {
 
   async getUser(lookup: ProfileLookup, context: FetchContext): Promise<JsonValue> {
     const response = await this.http.getJson(
-      { path: `/v1/users/${encodePathSegment(lookup.id)}`, query: USERTOUR_EXPAND_QUERY },
+      { path: `/v1/users/${encodePathSegment(lookup.id)}`, query: USERTOUR_EXPAND_QUERY, template: '/v1/users/{id}' },
       context,
       { id: lookup.id, isProfileNotFound: isUsertourUserNotFound },
     );

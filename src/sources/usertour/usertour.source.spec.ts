@@ -93,6 +93,7 @@ describe('fetchProfile', () => {
           ['expand[]', 'memberships'],
           ['expand[]', 'memberships.company'],
         ],
+        template: '/v1/users/{id}',
       },
       context,
       { id: 'usr_123456789', isProfileNotFound: expect.any(Function) },

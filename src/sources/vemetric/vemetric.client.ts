@@ -19,7 +19,7 @@ export class VemetricClient {
   async getUser(lookup: ProfileLookup, context: FetchContext): Promise<JsonValue> {
     const param = lookup.by === 'externalId' ? 'identifier' : 'id';
     const response = await this.http.getJson(
-      { path: '/v1/users/single', query: [[param, lookup.id]] },
+      { path: '/v1/users/single', query: [[param, lookup.id]], template: `/v1/users/single?${param}={id}` },
       context,
       { id: lookup.id, isProfileNotFound: isVemetricUserNotFound },
     );

@@ -53,7 +53,7 @@ describe('fetchProfile', () => {
     await sut.fetchProfile({ id: '15241578750190521233', by: 'id' }, context);
 
     expect(getJson).toHaveBeenCalledTimes(1);
-    expect(getJson).toHaveBeenCalledWith({ path: '/v1/users/single', query: [['id', '15241578750190521233']] }, context, {
+    expect(getJson).toHaveBeenCalledWith({ path: '/v1/users/single', query: [['id', '15241578750190521233']], template: '/v1/users/single?id={id}' }, context, {
       id: '15241578750190521233',
       isProfileNotFound: expect.any(Function),
     });
@@ -64,7 +64,7 @@ describe('fetchProfile', () => {
 
     await sut.fetchProfile({ id: 'user-3', by: 'externalId' }, context);
 
-    expect(getJson).toHaveBeenCalledWith({ path: '/v1/users/single', query: [['identifier', 'user-3']] }, context, {
+    expect(getJson).toHaveBeenCalledWith({ path: '/v1/users/single', query: [['identifier', 'user-3']], template: '/v1/users/single?identifier={id}' }, context, {
       id: 'user-3',
       isProfileNotFound: expect.any(Function),
     });
