@@ -5,7 +5,7 @@
 //   1. domain          src/profiles/          model, port, errors, adapter kinds, timestamps
 //   2. config          src/config/            typed configuration, validated against the adapter kinds
 //   3. building blocks src/sources/shared/, src/sources/<kind>/, src/resilience/, src/cache/, src/common/,
-//                      src/openapi/, src/metrics/, src/auth/, src/tracing/, src/logger.ts, src/tokens.ts
+//                      src/openapi/, src/metrics/, src/auth/, src/tracing/, src/logging/, src/logger.ts, src/tokens.ts
 //
 // src/cache/ and src/resilience/ never import src/tracing/: they declare the narrow hook they call (CacheTracer in
 // cache-types.ts, AttemptTracer in resilient-upstream-http.ts) and the composition root passes src/tracing/'s
@@ -109,11 +109,21 @@ export default {
       to: { path: '^src/', pathNot: '^src/(profiles/|config/config\\.types\\.ts$|sources/shared/|resilience/)' },
     },
     {
+      name: 'logging-imports-nothing-of-src',
+      severity: 'error',
+      comment: 'src/logging/ (log helpers such as the repeated-warning aggregator) is a leaf any layer may use: it imports nothing of src/.',
+      from: { path: '^src/logging/', pathNot: TEST_CODE },
+      to: { path: '^src/', pathNot: '^src/logging/' },
+    },
+    {
       name: 'cache-imports-only-domain-and-config',
       severity: 'error',
-      comment: 'src/cache/ stores canonical profiles: it knows the domain and the config types, no source, no HTTP layer.',
+      comment:
+        'src/cache/ stores canonical profiles: it knows the domain and the config types, no source, no HTTP layer. ' +
+        'src/logging/ added for issue 17 (log floods): the background refresh warning is aggregated per source and code ' +
+        'by the repeated-warning aggregator, a leaf that imports nothing of src/ (rule logging-imports-nothing-of-src).',
       from: { path: '^src/cache/', pathNot: TEST_CODE },
-      to: { path: '^src/', pathNot: '^src/(profiles/|config/config\\.types\\.ts$|cache/)' },
+      to: { path: '^src/', pathNot: '^src/(profiles/|config/config\\.types\\.ts$|cache/|logging/)' },
     },
     {
       name: 'tracing-imports-only-config-and-metrics',
@@ -132,7 +142,7 @@ export default {
         'src/openapi/ lists them in enums and prose, and is handed them (kindDescriptions()) by the controller and the entry ' +
         'point instead of importing the registry, like the config loader is handed ADAPTER_KINDS.',
       from: {
-        path: '^src/(sources/shared/|sources/(?!shared/)[^/]+/|resilience/|cache/|common/|openapi/|metrics/|auth/|logger\\.ts$|tokens\\.ts$)',
+        path: '^src/(sources/shared/|sources/(?!shared/)[^/]+/|resilience/|cache/|common/|openapi/|metrics/|auth/|logging/|logger\\.ts$|tokens\\.ts$)',
         pathNot: TEST_CODE,
       },
       to: { path: '^src/sources/(source-registry|upstream-http\\.factory)\\.ts$' },

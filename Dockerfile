@@ -68,6 +68,7 @@ CMD ["node", "dist-sandbox/sandbox/sandbox-upstreams.js"]
 # ---- runtime (default target): production dependencies and dist/ only ----
 FROM node:${NODE_VERSION}-slim AS runtime
 ENV NODE_ENV=production \
+    NODE_OPTIONS="--max-old-space-size=192 --max-semi-space-size=8" \
     PORT=3000 \
     GATEWAY_CONFIG=/app/config/gateway.yaml
 WORKDIR /app

@@ -3,7 +3,7 @@
 // NestJS 12 packages are ES modules, which Jest can load only on Node >= 24.9 with --experimental-vm-modules.
 // The `node` devDependency provides such a Node, so this works the same where the system Node is 20 or 24.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,7 +31,8 @@ if (!process.env.SKIP_BUILD) {
   if (build.status !== 0) process.exit(build.status ?? 1);
 }
 const jest = path.join(root, 'node_modules', 'jest', 'bin', 'jest.js');
-const summaryFile = path.join(mkdtempSync(path.join(tmpdir(), 'pgw-jest-')), 'results.json');
+const summaryDir = mkdtempSync(path.join(tmpdir(), 'pgw-jest-'));
+const summaryFile = path.join(summaryDir, 'results.json');
 const result = spawnSync(node, ['--experimental-vm-modules', '--no-warnings=ExperimentalWarning', jest, '--json', `--outputFile=${summaryFile}`, ...args], {
   cwd: root,
   stdio: 'inherit',
@@ -42,4 +43,5 @@ if (existsSync(summaryFile)) {
   const summary = JSON.parse(readFileSync(summaryFile, 'utf8'));
   console.log(`tests: ${summary.numPassedTests} passed, ${summary.numFailedTests} failed, ${summary.numPendingTests + summary.numTodoTests} skipped`);
 }
+rmSync(summaryDir, { recursive: true, force: true });
 process.exit(result.status ?? 1);

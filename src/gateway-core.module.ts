@@ -6,6 +6,7 @@ import { ProfilesService } from './api/profiles.service.js';
 import { PurgeService } from './api/purge.service.js';
 import { createProfileCache, type ProfileCache } from './cache/profile-cache.js';
 import type { GatewayConfig } from './config/config.types.js';
+import { repeatedWarnings } from './logging/repeated-warnings.js';
 import { type CircuitState, GatewayMetrics } from './metrics/gateway-metrics.js';
 import { recordUpstreamAttempt } from './metrics/request-context.js';
 import { SourceRegistry } from './sources/source-registry.js';
@@ -56,8 +57,9 @@ export class GatewayCoreModule implements OnApplicationShutdown {
               observer: metrics.upstreamObserver({ onAttempt: (_source, status) => recordUpstreamAttempt(status) }),
               // Only with a `tracing` section: without one, an attempt makes no tracing call at all.
               ...(config.tracing ? { tracer: startUpstreamAttempt } : {}),
+              // Aggregated per source and field: one bad upstream field would otherwise log once per lookup.
               onInvalidOptionalTimestamp: (source, field, value) =>
-                logger.warn({ source, field, value: typeof value === 'string' ? value.slice(0, 64) : typeof value }, 'unparseable optional timestamp mapped to null'),
+                repeatedWarnings(logger).warn('unparseable optional timestamp mapped to null', { source, code: field }, { field, value: typeof value === 'string' ? value.slice(0, 64) : typeof value }),
             });
             metrics.readCircuitsFrom(() => circuitStatesOf(registry));
             return registry;

@@ -24,10 +24,19 @@ async function main(): Promise<void> {
   }
   const logger = createLogger(config.log.level, asyncStdout());
   exitOnFatalError(logger);
+  // The port accepts connections before `startGateway` returns: a signal in between would find no handler and kill
+  // the process (exit 143). Until the graceful shutdown is installed, signals are kept and replayed to it.
+  const early: NodeJS.Signals[] = [];
+  const keep = (signal: NodeJS.Signals): void => void early.push(signal);
+  for (const signal of SIGNALS) process.on(signal, keep);
   const { app, url } = await startGateway(config, logger);
-  installGracefulShutdown(app, { logger, timeoutMs: config.server.shutdownTimeoutMs });
+  const shutdown = installGracefulShutdown(app, { logger, timeoutMs: config.server.shutdownTimeoutMs, signals: SIGNALS });
+  for (const signal of SIGNALS) process.off(signal, keep);
   logger.info({ url, sources: config.sources.map((s) => `${s.name} (${s.kind})`) }, 'profile-gateway listening');
+  for (const signal of early) void shutdown(signal);
 }
+
+const SIGNALS: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGINT'];
 
 main().catch((error: unknown) => {
   process.stderr.write(`profile-gateway failed to start: ${error instanceof Error ? error.message : String(error)}\n`);

@@ -1,6 +1,7 @@
 import type { Cluster, Redis } from 'ioredis';
 import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 
+import { type RedisBreaker, redisBreakerFor } from '../cache/redis-breaker.js';
 import { createRedisClient, planRedisClient, quitRedis } from '../cache/redis-connection.js';
 import type { ApiKeyConfig, RedisConfig } from '../config/config.types.js';
 
@@ -31,6 +32,8 @@ export interface KeyRateLimiterOptions {
   logger?: RateLimiterLogger;
   /** Least time between two warnings about Redis failures. */
   warnEveryMs?: number;
+  /** While open, keys are counted by the insurance limiter without asking Redis (shared with the cache). */
+  breaker?: RedisBreaker;
 }
 
 /**
@@ -66,6 +69,8 @@ class InsuranceLimiter extends RateLimiterMemory {
 
 interface KeyLimiter {
   limiter: RateLimiterAbstract;
+  /** The in-memory insurance of a Redis limiter. */
+  insurance?: RateLimiterAbstract;
   limit: number;
   windowSeconds: number;
 }
@@ -83,18 +88,25 @@ interface KeyLimiter {
 export class KeyRateLimiter {
   private readonly limiters = new Map<string, KeyLimiter>();
   private lastWarnAt = 0;
+  private insuranceUses = 0;
+  private readonly breaker: RedisBreaker | undefined;
+  private readonly removeProbe: (() => void) | undefined;
 
   constructor(
     options: KeyRateLimiterOptions,
     private readonly client?: Redis | Cluster,
   ) {
+    this.breaker = client ? options.breaker : undefined;
+    this.removeProbe = client && this.breaker?.addProbe(() => client.ping());
     const redisPrefix = options.redis ? `${options.redis.keyPrefix}:ratelimit` : 'ratelimit';
     for (const key of options.apiKeys) {
       if (!key.rateLimit) continue;
       const points = key.rateLimit.limit;
       const duration = windowSecondsOf(key.rateLimit.windowMs);
       let limiter: RateLimiterAbstract;
+      let insurance: RateLimiterAbstract | undefined;
       if (client) {
+        insurance = new InsuranceLimiter({ keyPrefix: 'insurance', points, duration }, () => this.redisFailed(options));
         limiter = new RateLimiterRedis({
           storeClient: client,
           keyPrefix: redisPrefix,
@@ -102,12 +114,12 @@ export class KeyRateLimiter {
           duration,
           rejectIfRedisNotReady: true,
           inMemoryBlockOnConsumed: points + 1,
-          insuranceLimiter: new InsuranceLimiter({ keyPrefix: 'insurance', points, duration }, () => this.redisFailed(options)),
+          insuranceLimiter: insurance,
         });
       } else {
         limiter = new RateLimiterMemory({ keyPrefix: 'ratelimit', points, duration });
       }
-      this.limiters.set(key.name, { limiter, limit: points, windowSeconds: duration });
+      this.limiters.set(key.name, { limiter, insurance, limit: points, windowSeconds: duration });
     }
   }
 
@@ -124,19 +136,28 @@ export class KeyRateLimiter {
   async consume(key: ApiKeyConfig, requests = 1): Promise<RateLimitDecision | undefined> {
     const entry = this.limiters.get(key.name);
     if (!entry) return undefined;
+    // While Redis does not answer, straight to the insurance limiter instead of waiting for a command timeout.
+    const skipRedis = entry.insurance !== undefined && this.breaker?.isOpen() === true;
+    const limiter = skipRedis && entry.insurance ? entry.insurance : entry.limiter;
     if (requests > 1) {
       // Refused without counting when fewer are left: a refused count would also block the key for the window.
-      const current = await entry.limiter.get(key.name).catch(() => null);
+      const current = await limiter.get(key.name).catch(() => null);
       if (current && current.consumedPoints + requests > entry.limit) {
         const state = { ...stateOf(current, entry.limit, entry.windowSeconds), remaining: Math.max(0, entry.limit - current.consumedPoints) };
         return { allowed: false, state, retryAfterSeconds: state.resetSeconds };
       }
     }
+    const usesBefore = this.insuranceUses;
+    const answered = (): void => {
+      if (!skipRedis && this.insuranceUses === usesBefore) this.breaker?.success();
+    };
     try {
-      const res = await entry.limiter.consume(key.name, requests);
+      const res = await limiter.consume(key.name, requests);
+      answered();
       return { allowed: true, state: stateOf(res, entry.limit, entry.windowSeconds) };
     } catch (rejection) {
       if (!(rejection instanceof RateLimiterRes)) throw rejection;
+      answered();
       const state = stateOf(rejection, entry.limit, entry.windowSeconds);
       return { allowed: false, state: { ...state, remaining: 0 }, retryAfterSeconds: state.resetSeconds };
     }
@@ -144,10 +165,13 @@ export class KeyRateLimiter {
 
   /** Closes the Redis connection (politely when it is up, at once otherwise; at most one second). */
   async close(): Promise<void> {
+    this.removeProbe?.();
     if (this.client) await quitRedis(this.client);
   }
 
   private redisFailed(options: KeyRateLimiterOptions): void {
+    this.insuranceUses += 1;
+    if (!this.breaker?.isOpen()) this.breaker?.failure(new Error('rate limit counter in Redis unavailable'));
     options.onRedisError?.();
     const now = Date.now();
     if (now - this.lastWarnAt < (options.warnEveryMs ?? 10_000)) return;
@@ -166,5 +190,5 @@ export function createKeyRateLimiter(options: KeyRateLimiterOptions): KeyRateLim
   const client = createRedisClient(planRedisClient(options.redis, 'command'));
   // Without an 'error' listener, ioredis errors would crash the process; failures are reported per request instead.
   client.on('error', () => undefined);
-  return new KeyRateLimiter(options, client);
+  return new KeyRateLimiter({ ...options, breaker: options.breaker ?? redisBreakerFor(options.redis) }, client);
 }

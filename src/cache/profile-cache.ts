@@ -1,3 +1,4 @@
+import { repeatedWarnings, warningCodeOf } from '../logging/repeated-warnings.js';
 import { NotCachedError, UpstreamError, UpstreamTimeoutError } from '../profiles/profile.errors.js';
 import type { StoredEntry, StoredProfile } from './cache-entry.js';
 import { sourceKeyPrefix } from './cache-keys.js';
@@ -213,7 +214,8 @@ export class ProfileCache {
   private refreshInBackground(keys: LookupKeys, lookup: CacheLookup, coordination: Coordination): void {
     if (this.flights.current(keys.key)) return;
     this.startFlight(keys, lookup, coordination, this.clock.now() + budgetOf(lookup)).promise.catch((error: unknown) => {
-      this.options.logger?.warn({ err: error, source: lookup.key.source, id: lookup.key.id }, 'Background refresh of a cached profile failed');
+      // Aggregated per source and code: an upstream outage fails every refresh the same way.
+      if (this.options.logger) repeatedWarnings(this.options.logger).warn('Background refresh of a cached profile failed', { source: lookup.key.source, code: warningCodeOf(error) }, { err: error, id: lookup.key.id });
     });
   }
 

@@ -2,6 +2,7 @@ import type { Cluster, Redis } from 'ioredis';
 import secureJson from 'secure-json-parse';
 
 import { TOMBSTONE_PREFIX } from './cache-entry.js';
+import type { RedisBreaker } from './redis-breaker.js';
 import { quitRedis } from './redis-connection.js';
 import type { InvalidationMessage, LeaseAttempt, LeaseExtension, RedisOperation, SharedRead, SharedTier, StoreResult } from './shared-tier.js';
 
@@ -23,6 +24,8 @@ export interface RedisTierOptions {
   onInvalidation: (message: InvalidationMessage) => void;
   /** Least time between two warnings about the same operation. */
   warnEveryMs?: number;
+  /** Skips commands at once while Redis does not answer (shared with the rate limiter; see `redis-breaker.ts`). */
+  breaker?: RedisBreaker;
 }
 
 /** Parses a message of the invalidation channel; undefined when it is not one. */
@@ -77,9 +80,11 @@ export class RedisTier implements SharedTier {
   private closed = false;
   private lastFailureAt = Number.NEGATIVE_INFINITY;
   private lastSuccessAt = Number.NEGATIVE_INFINITY;
+  private readonly removeProbe: (() => void) | undefined;
 
   constructor(private readonly options: RedisTierOptions) {
     this.instanceId = options.instanceId;
+    this.removeProbe = options.breaker?.addProbe(() => options.command.ping());
     this.warnEveryMs = options.warnEveryMs ?? 10_000;
     this.watch(options.command, 'command');
     this.watch(options.subscriber, 'subscriber');
@@ -96,7 +101,7 @@ export class RedisTier implements SharedTier {
    * client stays `ready` while one of its nodes is down, but the commands for that node's slots fail).
    */
   isReady(): boolean {
-    if (this.options.command.status !== 'ready' || this.options.subscriber.status !== 'ready') return false;
+    if (this.options.command.status !== 'ready' || this.options.subscriber.status !== 'ready' || this.options.breaker?.isOpen()) return false;
     const failing = this.lastFailureAt > this.lastSuccessAt && Date.now() - this.lastFailureAt < FAILURE_MEMORY_MS;
     return !failing;
   }
@@ -233,22 +238,25 @@ export class RedisTier implements SharedTier {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.removeProbe?.();
     await Promise.all([quitRedis(this.options.command), quitRedis(this.options.subscriber)]);
   }
 
   private commandReady(op: RedisOperation): boolean {
     if (this.closed) return false;
-    if (this.options.command.status === 'ready') return true;
+    if (this.options.command.status === 'ready' && !this.options.breaker?.isOpen()) return true;
     this.options.onError?.(op);
     return false;
   }
 
   private succeeded(): void {
     this.lastSuccessAt = Date.now();
+    this.options.breaker?.success();
   }
 
   private failed(op: RedisOperation, error: unknown): void {
     if (this.closed) return;
+    this.options.breaker?.failure(error);
     this.lastFailureAt = Date.now();
     this.options.onError?.(op);
     this.warn(op, { err: error, op }, `Redis ${op} failed; answering without the shared cache`);

@@ -108,6 +108,10 @@ export class ResilientUpstreamHttp implements UpstreamHttp {
   private readonly retry: RetryPolicy;
   private readonly gate: RateLimitGate;
   private readonly backoff: IBackoffFactory<unknown>;
+  /** Timeouts caused by this instance's own saturation (time spent in the bulkhead queue), not by the upstream. */
+  private readonly locallySaturated = new WeakSet<object>();
+  /** `performance.now()` of the latest answer (any status) the upstream sent to an attempt. */
+  private lastAnswerAt = Number.NEGATIVE_INFINITY;
   private openedAt = 0;
 
   constructor(
@@ -120,7 +124,7 @@ export class ResilientUpstreamHttp implements UpstreamHttp {
     this.gate = new RateLimitGate(options.maxRateLimitWaitMs ?? DEFAULT_MAX_RATE_LIMIT_WAIT_MS);
     this.backoff = new ExponentialBackoff({ initialDelay: options.backoff?.initialDelayMs ?? 100, maxDelay: options.backoff?.maxDelayMs ?? 1000 });
     this.breaker = circuitBreaker(
-      handleWhen(isCircuitFailure),
+      handleWhen((error) => isCircuitFailure(error) && !(error instanceof Error && this.locallySaturated.has(error))),
       { halfOpenAfter: config.circuitBreaker.halfOpenAfterMs, breaker: new ConsecutiveBreaker(config.circuitBreaker.failureThreshold) },
     );
     this.breaker.onBreak(() => {
@@ -177,13 +181,18 @@ export class ResilientUpstreamHttp implements UpstreamHttp {
       backoff = backoff ? backoff.next(undefined) : this.backoff.next(undefined);
       return backoff.duration;
     };
-    return this.retry.execute(
-      (retryContext) => this.bulkhead.execute(() => this.attempt(request, context, notFound, deadline, retryContext, nextBackoffMs), deadline.signal),
-      deadline.signal,
-    );
+    return this.retry.execute((retryContext) => {
+      const queuedAt = this.bulkhead.executionSlots > 0 ? undefined : performance.now();
+      return this.bulkhead.execute(() => this.attempt(request, context, notFound, deadline, retryContext, nextBackoffMs, queuedAt), deadline.signal);
+    }, deadline.signal);
   }
 
-  /** One HTTP attempt; on failure throws either the final domain error or `RetryLater`. */
+  /**
+   * One HTTP attempt; on failure throws either the final domain error or `RetryLater`. `queuedAt` is when the
+   * attempt had to wait for a bulkhead slot (undefined when it got one at once). The budget running out for an
+   * attempt that waited is the upstream's failure only when the upstream answered no attempt since it was queued
+   * (it hangs); when it did answer meanwhile, the time went to this instance's queue and the circuit ignores it.
+   */
   private async attempt(
     request: UpstreamRequest,
     context: FetchContext,
@@ -191,9 +200,14 @@ export class ResilientUpstreamHttp implements UpstreamHttp {
     deadline: Deadline,
     { attempt }: IRetryContext,
     nextBackoffMs: () => number,
+    queuedAt?: number,
   ): Promise<UpstreamJson> {
     // A call let out of the bulkhead queue at the very end of its budget does not start an attempt.
-    if (deadline.signal.aborted || deadline.remainingMs() <= 0) throw this.timeoutError();
+    if (deadline.signal.aborted || deadline.remainingMs() <= 0) {
+      const timeout = this.timeoutError();
+      if (queuedAt !== undefined) this.locallySaturated.add(timeout);
+      throw timeout;
+    }
     this.assertNotRateLimited();
     const limits: AttemptLimits = {
       connectMs: this.config.connectTimeoutMs,
@@ -208,10 +222,16 @@ export class ResilientUpstreamHttp implements UpstreamHttp {
       const get = (): Promise<RawUpstreamResponse> =>
         this.transport.get(request, { signal: deadline.signal, budgetMs: this.config.timeoutMs, requestId: context.requestId, limits });
       response = await (span ? span.run(get) : get());
+      this.lastAnswerAt = performance.now();
       this.gate.observe(response.status, response.headers, Date.now());
       return this.classify(response, notFound, Date.now());
     } catch (error) {
       failure = error;
+      // The lookup's budget ran out while the upstream kept answering other attempts since this one queued: the
+      // time went to this instance's bulkhead queue, not to the upstream.
+      if (deadline.signal.aborted && queuedAt !== undefined && this.lastAnswerAt > queuedAt && error instanceof UpstreamTimeoutError) {
+        this.locallySaturated.add(error);
+      }
       throw this.afterFailure(error, response, attempt, deadline, nextBackoffMs);
     } finally {
       // The status the upstream answered, also when its body was then refused (e.g. over the size limit); 0 when none.

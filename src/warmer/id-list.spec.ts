@@ -1,8 +1,9 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 
+import { tempDir } from '../../test/support/temp-dirs.js';
 import { IdInputError, parseIdList, readIdList } from './id-list.js';
 
 describe('parseIdList', () => {
@@ -48,7 +49,7 @@ describe('readIdList', () => {
   });
 
   it('should read the named file', async () => {
-    const file = path.join(mkdtempSync(path.join(tmpdir(), 'pgw-ids-')), 'ids.txt');
+    const file = path.join(tempDir('pgw-ids-'), 'ids.txt');
     writeFileSync(file, '# ids\n10\n11\n');
 
     const result = await readIdList(file, Readable.from([]));

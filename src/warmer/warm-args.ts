@@ -28,6 +28,8 @@ export interface WarmArgs {
   by: LookupBy;
   /** Purge each id's entry before refilling it. */
   purgeFirst: boolean;
+  /** Warm through this running gateway's HTTP API (`warm-through-gateway.ts`) instead of in-process. */
+  gateway?: string;
 }
 
 export type WarmCommandLine = { help: true } | ({ help: false } & WarmArgs);
@@ -36,6 +38,8 @@ export const WARM_USAGE = `Usage: profile-gateway warm --source <name> --ids <fi
 
 Refreshes profiles of one source from its upstream into the shared cache, as Cache-Control: no-cache would.
 Reads the gateway configuration from GATEWAY_CONFIG (default config/gateway.yaml).
+With --gateway <url>, sends Cache-Control: no-cache lookups to that running gateway instead (any deployment,
+memory-only included; no configuration file, no Redis): the caller key from GATEWAY_API_KEY, its rate limit honoured.
 
 Options:
   --source <name>      configured source to warm (required)
@@ -46,6 +50,7 @@ Options:
   --purge-first        purge each id's entry (profile or cached 404) before refilling it, so an id whose refill
                        fails keeps no old copy; not with --only-missing
   --json               print one JSON object with the results on stdout
+  --gateway <url>      warm through the HTTP API of the gateway at this http(s) URL
   -h, --help           show this help
 
 Exit codes: 0 every id refreshed, skipped or not found upstream; 1 usage or configuration error;
@@ -69,6 +74,7 @@ export function parseWarmArgs(args: readonly string[]): WarmCommandLine {
         by: { type: 'string' },
         'purge-first': { type: 'boolean', default: false },
         json: { type: 'boolean', default: false },
+        gateway: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
       strict: true,
@@ -98,7 +104,20 @@ export function parseWarmArgs(args: readonly string[]): WarmCommandLine {
     json: values.json === true,
     by,
     purgeFirst,
+    ...(values.gateway !== undefined && { gateway: parseGatewayUrl(values.gateway) }),
   };
+}
+
+function parseGatewayUrl(value: string | boolean): string {
+  const text = String(value).trim();
+  let url: URL | undefined;
+  try {
+    url = new URL(text);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) throw new UsageError(`--gateway must be an http(s) URL (got ${JSON.stringify(text)})`);
+  return text.replace(/\/+$/, '');
 }
 
 function parseConcurrency(value: string | boolean | undefined): number {

@@ -1,12 +1,13 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 
+import { tempDir } from '../../test/support/temp-dirs.js';
 import { runWarmCommand } from './warm-command.js';
 
 function configFile(yaml: string): string {
-  const file = path.join(mkdtempSync(path.join(tmpdir(), 'pgw-warm-')), 'gateway.yaml');
+  const file = path.join(tempDir('pgw-warm-'), 'gateway.yaml');
   writeFileSync(file, yaml);
   return file;
 }

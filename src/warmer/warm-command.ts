@@ -13,30 +13,15 @@ import { GatewayMetrics } from '../metrics/gateway-metrics.js';
 import { ADAPTER_KINDS, type SourceRegistry, validateKindOptions } from '../sources/source-registry.js';
 import { PROFILE_CACHE, SOURCE_REGISTRY } from '../tokens.js';
 import { warmIds } from './cache-warmer.js';
+import type { CommandIo } from './command-io.js';
 import { IdInputError, type IdList, readIdList } from './id-list.js';
 import { parseWarmArgs, UsageError, WARM_USAGE, type WarmArgs } from './warm-args.js';
-import { createProgress, type ProgressStream } from './warm-progress.js';
+import { createProgress } from './warm-progress.js';
 import { EXIT_INTERRUPTED, EXIT_OK, EXIT_TERMINATED, EXIT_USAGE, exitCodeOf, formatDuration, formatSummary, summaryJson, WarmTally } from './warm-summary.js';
+import { warmThroughGateway } from './warm-through-gateway.js';
 import { type Clock, systemClock } from './worker-pool.js';
 
-/** The process around the command, injectable for tests. */
-export interface CommandIo {
-  env: NodeJS.ProcessEnv;
-  stdin: AsyncIterable<Buffer | string>;
-  stdout: { write(text: string): unknown };
-  /** Progress, notes, problems and logs. */
-  stderr: ProgressStream;
-  /**
-   * Aborted on SIGINT or SIGTERM: no new ids, the summary so far, exit code 130 (143 when the abort reason is
-   * `'SIGTERM'`).
-   */
-  signal?: AbortSignal;
-  clock?: Clock;
-  /** Plain progress lines every this many ms (default 2 s). */
-  progressIntervalMs?: number;
-  /** How long to wait for Redis to connect before giving up (default 10 s). */
-  redisConnectTimeoutMs?: number;
-}
+export type { CommandIo } from './command-io.js';
 
 const DEFAULT_REDIS_CONNECT_TIMEOUT_MS = 10_000;
 
@@ -61,6 +46,8 @@ export async function runWarmCommand(args: readonly string[], io: CommandIo): Pr
     io.stderr.write(`warm: ${error.message}\n\n${WARM_USAGE}`);
     return EXIT_USAGE;
   }
+
+  if (warm.gateway !== undefined) return warmThroughGateway({ ...warm, gateway: warm.gateway }, io);
 
   let config: GatewayConfig;
   try {

@@ -1,6 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 
@@ -13,6 +12,7 @@ import { ORG_DIRECTORY_SANDBOX_TOKEN, orgDirectorySandboxData } from '../../sand
 import { vemetricFake } from '../../sandbox/kinds/vemetric/vemetric.fake.js';
 import { VEMETRIC_SANDBOX_TOKEN, vemetricSandboxData } from '../../sandbox/kinds/vemetric/vemetric.sandbox.js';
 import { type RedisProcess, startRedis } from '../../test/support/redis-server.mjs';
+import { tempDir } from '../../test/support/temp-dirs.js';
 import { ProfilesService } from '../api/profiles.service.js';
 import { createProfileCache, type ProfileCache } from '../cache/profile-cache.js';
 import { loadConfig } from '../config/config.loader.js';
@@ -35,7 +35,7 @@ function uniquePrefix(): string {
 }
 
 function tempFile(name: string, text: string): string {
-  const file = path.join(mkdtempSync(path.join(tmpdir(), 'pgw-warm-')), name);
+  const file = path.join(tempDir('pgw-warm-'), name);
   writeFileSync(file, text);
   return file;
 }

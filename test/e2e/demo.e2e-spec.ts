@@ -1,5 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 
@@ -12,6 +11,7 @@ import { loadConfig } from '../../src/config/config.loader.js';
 import { createLogger } from '../../src/logger.js';
 import { ADAPTER_KINDS, validateKindOptions } from '../../src/sources/source-registry.js';
 import { request } from '../support/gateway-harness.js';
+import { tempDir } from '../support/temp-dirs.js';
 
 /** The demo as `npm run demo` builds it: config/demo.yaml plus the sources the sandbox generates for every kind. */
 describe('the demo (sandbox upstreams of every kind, config/demo.yaml)', () => {
@@ -21,7 +21,7 @@ describe('the demo (sandbox upstreams of every kind, config/demo.yaml)', () => {
 
   beforeAll(async () => {
     sandbox = await startSandboxUpstreams();
-    const file = path.join(mkdtempSync(path.join(tmpdir(), 'pgw-demo-')), 'gateway.yaml');
+    const file = path.join(tempDir('pgw-demo-'), 'gateway.yaml');
     writeFileSync(file, sandboxGatewayYaml(readFileSync('config/demo.yaml', 'utf8'), sandbox));
     const config = loadConfig({ path: file, env: { PORT: '0', HOST: '127.0.0.1' }, kinds: ADAPTER_KINDS, validateKindOptions });
     const silent = new Writable({ write: (_chunk, _encoding, callback) => callback() });

@@ -1,7 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import http from 'node:http';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 import { orgDirectoryFake } from '../../sandbox/kinds/org-directory/org-directory.fake.js';
@@ -13,6 +12,7 @@ import { USERTOUR_SANDBOX_TOKEN, usertourSandboxData } from '../../sandbox/kinds
 import { vemetricFake } from '../../sandbox/kinds/vemetric/vemetric.fake.js';
 import { VEMETRIC_SANDBOX_TOKEN, vemetricSandboxData } from '../../sandbox/kinds/vemetric/vemetric.sandbox.js';
 import { checkResponse, type Harness, startHarness, TEST_API_KEY } from '../support/gateway-harness.js';
+import { tempDir } from '../support/temp-dirs.js';
 
 const usertourData = {
   ...usertourSandboxData,
@@ -247,7 +247,7 @@ describe('GET /profiles/:source/:id (e2e, real sockets)', () => {
 
 describe('node dist/main.js with an invalid configuration', () => {
   it('should exit with code 1 and print one line per problem naming its path', () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'pgw-config-'));
+    const dir = tempDir('pgw-config-');
     const file = path.join(dir, 'gateway.yaml');
     writeFileSync(
       file,

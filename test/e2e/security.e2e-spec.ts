@@ -1,8 +1,7 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -18,6 +17,7 @@ import { MAX_HEADER_BYTES } from '../../src/bootstrap.js';
 import { ERROR_CODES } from '../../src/profiles/profile.errors.js';
 import { CANONICAL_FIELDS } from '../../src/profiles/profile.model.js';
 import { checkResponse, type Harness, type HttpAnswer, request, startHarness, TEST_API_KEY } from '../support/gateway-harness.js';
+import { tempDir } from '../support/temp-dirs.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const redisUrl = process.env.REDIS_URL as string;
@@ -388,7 +388,7 @@ describe('node dist/main.js graceful shutdown', () => {
   });
 
   it('should finish a slow in-flight request with 200, refuse new connections, and exit 0 on SIGTERM', async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'pgw-shutdown-'));
+    const dir = tempDir('pgw-shutdown-');
     const file = path.join(dir, 'gateway.yaml');
     writeFileSync(
       file,

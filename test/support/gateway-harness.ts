@@ -1,3 +1,5 @@
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { Writable } from 'node:stream';
 
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -9,6 +11,7 @@ import type { GatewayConfig } from '../../src/config/config.types.js';
 import { createLogger } from '../../src/logger.js';
 import { ADAPTER_KINDS, validateKindOptions } from '../../src/sources/source-registry.js';
 import { type ObservedResponse, ResponseValidator } from './openapi-validator.js';
+import { removeTempDir, tempDir } from './temp-dirs.js';
 
 export interface HttpAnswer {
   status: number;
@@ -83,13 +86,16 @@ export async function request(url: string, headers: Record<string, string> = {},
 export async function startHarness(options: HarnessOptions): Promise<Harness> {
   const fakes: Record<string, FakeUpstream> = {};
   for (const [name, handler] of Object.entries(options.fakes)) fakes[name] = await startFakeUpstream(handler);
-  const { writeFileSync, mkdtempSync } = await import('node:fs');
-  const { tmpdir } = await import('node:os');
-  const path = await import('node:path');
-  const dir = mkdtempSync(path.join(tmpdir(), 'pgw-'));
+  const dir = tempDir('pgw-');
   const file = path.join(dir, 'gateway.yaml');
   writeFileSync(file, options.yaml(fakes));
-  const config = loadConfig({ path: file, env: { ...options.env, PORT: '0', HOST: '127.0.0.1' }, kinds: ADAPTER_KINDS, validateKindOptions });
+  let config: GatewayConfig;
+  try {
+    config = loadConfig({ path: file, env: { ...options.env, PORT: '0', HOST: '127.0.0.1' }, kinds: ADAPTER_KINDS, validateKindOptions });
+  } finally {
+    // Read once: the file is not needed any more, whatever happens next.
+    removeTempDir(dir);
+  }
 
   const logs: string[] = [];
   const sink = new Writable({

@@ -9,11 +9,18 @@ import {
   UpstreamRejectedIdError,
 } from '../../profiles/profile.errors.js';
 import type { JsonValue } from '../../profiles/profile.model.js';
+import { exceedsJsonDepth, JsonTooDeepError, MAX_JSON_DEPTH } from './json-depth.js';
 import type { NotFoundRule, RawUpstreamResponse, UpstreamJson } from './upstream-http.contract.js';
 
-/** Parses a JSON body so that `__proto__` and `constructor.prototype` keys cannot pollute objects. */
+/**
+ * Parses a JSON body so that `__proto__` and `constructor.prototype` keys cannot pollute objects, and so that every
+ * later step that recurses over it (schema check, mapper, ETag, serialization) stays within the stack.
+ * @throws JsonTooDeepError for a body nested deeper than `MAX_JSON_DEPTH` levels
+ */
 export function parseJsonSafely(text: string): JsonValue {
-  return secureJson.parse(text, undefined, { protoAction: 'remove', constructorAction: 'remove' }) as JsonValue;
+  const value = secureJson.parse(text, undefined, { protoAction: 'remove', constructorAction: 'remove' }) as JsonValue;
+  if (exceedsJsonDepth(value, MAX_JSON_DEPTH)) throw new JsonTooDeepError(MAX_JSON_DEPTH);
+  return value;
 }
 
 /** Seconds from a `Retry-After` header (delta seconds or an HTTP date), if usable. */
@@ -42,7 +49,8 @@ export function classifyResponse(source: string, response: RawUpstreamResponse, 
   }
   if (status >= 200 && status < 300) {
     if (parseError !== undefined || body === undefined) {
-      throw new UpstreamBadResponseError(source, 'body is not JSON', status, { cause: parseError });
+      const reason = parseError instanceof JsonTooDeepError ? parseError.message : 'body is not JSON';
+      throw new UpstreamBadResponseError(source, reason, status, { cause: parseError });
     }
     return { status, headers: response.headers, body };
   }
