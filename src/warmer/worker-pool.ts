@@ -1,28 +1,8 @@
-/** Time as the pool sees it; injectable for tests. */
-export interface Clock {
-  /** Epoch milliseconds. */
-  now(): number;
-  /** Resolves after `ms`, or early (without rejecting) when `signal` aborts. */
-  sleep(ms: number, signal?: AbortSignal): Promise<void>;
-}
+import { type CacheClock, systemClock } from '../cache/clock.js';
 
-export const systemClock: Clock = {
-  now: () => Date.now(),
-  sleep: (ms, signal) =>
-    new Promise<void>((resolve) => {
-      if (signal?.aborted) {
-        resolve();
-        return;
-      }
-      const done = (): void => {
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', done);
-        resolve();
-      };
-      const timer = setTimeout(done, Math.max(0, ms));
-      signal?.addEventListener('abort', done, { once: true });
-    }),
-};
+/** Time as the pool sees it (the gateway's one clock abstraction); injectable for tests. */
+export type Clock = CacheClock;
+export { systemClock };
 
 /** A pause extended by less than this is not announced again. */
 const ANNOUNCE_STEP_MS = 1_000;
