@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 
 import { ApiKeyAuthenticator } from '../auth/api-key.authenticator.js';
+import { bodyWithRaw } from '../cache/cache-entry.js';
 import { cacheStatusOf } from '../cache/cache-outcome.js';
 import { type CacheDirectives, CachedNotFoundError, type CacheOutcome } from '../cache/profile-cache.js';
 import { toProblem } from '../common/problem.filter.js';
@@ -10,7 +11,6 @@ import { UpstreamTimeoutError } from '../profiles/profile.errors.js';
 import type { SourceRegistry } from '../sources/source-registry.js';
 import { SOURCE_REGISTRY } from '../tokens.js';
 import type { BatchLookup, BatchRequest } from './batch.dto.js';
-import { profileBodyOf } from './profile-body.js';
 import { ProfilesService } from './profiles.service.js';
 
 /** Added to the largest `timeout` of the sources a batch touches: the whole batch answers within that. */
@@ -122,7 +122,7 @@ export class BatchService {
         requestId: context.requestId,
       });
       const { entry } = answer;
-      const profile = includeRaw ? JSON.stringify({ ...entry.profile, raw: entry.raw }) : profileBodyOf(entry);
+      const profile = includeRaw ? bodyWithRaw(entry) : entry.body;
       const cacheStatus = cacheStatusOf(answer.outcome);
       const head = JSON.stringify({ source: lookup.source, id: lookup.id, by: lookup.by, status: 200, cacheStatus, etag: entry.etag });
       return {

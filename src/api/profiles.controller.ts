@@ -2,12 +2,12 @@ import { Controller, Get, Param, Query, Req, Res, UseGuards } from '@nestjs/comm
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
 import { ApiKeyGuard } from '../auth/api-key.guard.js';
+import { bodyWithRaw } from '../cache/cache-entry.js';
 import { cacheStatusOf } from '../cache/cache-outcome.js';
 import { type CacheAnswer, CachedNotFoundError, type CacheFacts } from '../cache/profile-cache.js';
 import { ProfileRouteDocs } from '../openapi/profile-route.docs.js';
 import { cacheDirectivesOf } from './cache-directive.js';
 import { ifNoneMatchMatches } from './if-none-match.js';
-import { profileBodyOf } from './profile-body.js';
 import { ProfilesService } from './profiles.service.js';
 
 /** `include=raw` (also inside a comma-separated list, or repeated). */
@@ -64,7 +64,7 @@ export class ProfilesController {
       await reply.status(304).send();
       return;
     }
-    const body = includesRaw(query.include) ? JSON.stringify({ ...entry.profile, raw: entry.raw }) : profileBodyOf(entry);
+    const body = includesRaw(query.include) ? bodyWithRaw(entry) : entry.body;
     await reply.status(200).type('application/json; charset=utf-8').send(body);
   }
 }

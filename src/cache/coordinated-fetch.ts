@@ -1,9 +1,8 @@
 import { ProfileNotFoundError, UpstreamTimeoutError } from '../profiles/profile.errors.js';
-import type { StoredEntry } from './cache-entry.js';
+import { profileEntry, type StoredEntry } from './cache-entry.js';
 import { type CacheLookup, DEFAULT_BUDGET_MS } from './cache-types.js';
 import type { CacheClock } from './clock.js';
 import type { EntryStore } from './entry-store.js';
-import { profileEtag } from './etag.js';
 import type { FleetLease, HeldLease } from './fleet-lease.js';
 
 /**
@@ -91,7 +90,7 @@ export class CoordinatedFetch {
       const budgetMs = deadlineMs - clock.now();
       if (budgetMs <= 0) throw new UpstreamTimeoutError(lookup.key.source, budgetOf(lookup));
       const fetched = await lookup.fetch({ budgetMs });
-      entry = { kind: 'profile', profile: fetched.profile, raw: fetched.raw, fetchedAtMs: clock.now(), etag: profileEtag(fetched.profile) };
+      entry = profileEntry(fetched, clock.now());
     } catch (error) {
       if (!(error instanceof ProfileNotFoundError)) {
         // Errors are not cached: instances waiting on this call make their own.

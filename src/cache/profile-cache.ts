@@ -52,7 +52,7 @@ export class ProfileCache {
     const now = (): number => this.clock.now();
     this.store = new EntryStore({
       keyPrefix: options.redis?.keyPrefix ?? 'pgw',
-      memory: new MemoryTier(options.memory.maxItems, now),
+      memory: new MemoryTier(options.memory.maxItems, now, options.memory.maxBytes),
       memoryTtlMs: options.memory.ttlMs,
       now,
       ...(options.logger ? { logger: options.logger } : {}),

@@ -13,6 +13,7 @@ import { vemetricFake } from '../../sandbox/fakes/vemetric.fake.js';
 import { SANDBOX_DATA, SANDBOX_TOKENS } from '../../sandbox/sample-data.js';
 import { type RedisProcess, startRedis } from '../../test/support/redis-server.mjs';
 import { ProfilesService } from '../api/profiles.service.js';
+import { profileOf } from '../cache/cache-entry.js';
 import { createProfileCache, type ProfileCache } from '../cache/profile-cache.js';
 import { loadConfig } from '../config/config.loader.js';
 import { ProfileNotFoundError } from '../profiles/profile.errors.js';
@@ -152,7 +153,7 @@ describe('warm command against fake upstreams and Redis', () => {
     await expect(read(other, '404')).rejects.toBeInstanceOf(ProfileNotFoundError);
 
     expect(hits.map((h) => h.outcome.kind)).toEqual(['hit', 'hit']);
-    expect(hits[1]!.entry.profile.email).toBe('jan.jansen@example.nl');
+    expect(profileOf(hits[1]!.entry).email).toBe('jan.jansen@example.nl');
     expect(fake.calls).toHaveLength(3);
   });
 
