@@ -6,7 +6,6 @@ import { ProfilesService } from './api/profiles.service.js';
 import { createProfileCache, type ProfileCache } from './cache/profile-cache.js';
 import type { GatewayConfig } from './config/config.types.js';
 import { type CircuitState, GatewayMetrics } from './metrics/gateway-metrics.js';
-import { recordUpstreamAttempt } from './metrics/request-context.js';
 import { SourceRegistry } from './sources/source-registry.js';
 import { GATEWAY_CONFIG, LOGGER, PROFILE_CACHE, SOURCE_REGISTRY } from './tokens.js';
 
@@ -51,7 +50,7 @@ export class GatewayCoreModule implements OnApplicationShutdown {
           useFactory: (httpService: HttpService, metrics: GatewayMetrics) => {
             const registry = SourceRegistry.fromConfig(config, {
               httpService,
-              observer: metrics.upstreamObserver({ onAttempt: (_source, status) => recordUpstreamAttempt(status) }),
+              observer: metrics.upstreamObserver(),
               onInvalidOptionalTimestamp: (source, field, value) =>
                 logger.warn({ source, field, value: typeof value === 'string' ? value.slice(0, 64) : typeof value }, 'unparseable optional timestamp mapped to null'),
             });

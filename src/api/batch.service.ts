@@ -33,6 +33,8 @@ export interface BatchContext {
   key: ApiKeyConfig | undefined;
   directives: CacheDirectives;
   requestId: string;
+  /** Told the status of each upstream attempt the batch's lookups make (the batch request's log line). */
+  onUpstreamAttempt?: (status: number) => void;
 }
 
 /** Waits `ms` and resolves; injectable so tests run on a virtual clock. */
@@ -120,6 +122,7 @@ export class BatchService {
         by: lookup.by,
         directives: context.directives,
         requestId: context.requestId,
+        onUpstreamAttempt: context.onUpstreamAttempt,
       });
       const { entry } = answer;
       const profile = includeRaw ? bodyWithRaw(entry) : entry.body;

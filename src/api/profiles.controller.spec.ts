@@ -113,7 +113,14 @@ describe(ProfilesController.name, () => {
       await sut.get('/profiles/crm/a%2Fb%20c?by=externalId&other=1', { 'cache-control': 'no-cache' });
 
       expect(sut.getProfile).toHaveBeenCalledTimes(1);
-      expect(sut.getProfile).toHaveBeenCalledWith({ source: 'crm', id: 'a/b c', by: 'externalId', directives: { noCache: true }, requestId: 'req-42' });
+      expect(sut.getProfile).toHaveBeenCalledWith({
+        source: 'crm',
+        id: 'a/b c',
+        by: 'externalId',
+        directives: { noCache: true },
+        requestId: 'req-42',
+        onUpstreamAttempt: expect.any(Function),
+      });
     });
 
     it.each([['include=raw'], ['include=x,raw'], ['include=x&include=raw']])('should add the upstream body as raw for %s', async (query) => {

@@ -199,6 +199,7 @@ export class ResilientUpstreamHttp implements UpstreamHttp {
       // The status the upstream answered, also when its body was then refused (e.g. over the size limit); 0 when none.
       const status = response?.status ?? (failure instanceof UpstreamError ? failure.upstreamStatus : 0);
       this.observer.onAttempt?.(this.config.name, status, performance.now() - started);
+      context.onAttempt?.(status);
     }
   }
 
