@@ -56,15 +56,16 @@ export class CoordinatedFetch {
     }
     const readNewer = (): Promise<{ entry?: StoredEntry; failed: boolean }> => store.readShared(key, lookup.policy, coordination.afterMs);
     for (;;) {
-      const claim = await lease.claim(shared, leaseKey);
+      // The previous holder may have stored its entry and released between this request's read and the lease: the
+      // entry is read again together with the claim, in the same round trip (both are sent before either answers, and
+      // one connection answers in order), not after it.
+      const [claim, stored] = await Promise.all([lease.claim(shared, leaseKey), readNewer()]);
       if (claim.kind === 'failed') return this.ownCall(key, lookup, flight, noLease, deadlineMs);
-      if (claim.kind === 'acquired') {
-        // The previous holder may have stored its entry and released between this request's read and the lease.
-        const stored = await readNewer();
-        if (!stored.entry) return this.ownCall(key, lookup, flight, Promise.resolve(claim.lease), deadlineMs);
-        void store.track(claim.lease.release());
+      if (stored.entry) {
+        if (claim.kind === 'acquired') void store.track(claim.lease.release());
         return { entry: stored.entry, collapsed: true };
       }
+      if (claim.kind === 'acquired') return this.ownCall(key, lookup, flight, Promise.resolve(claim.lease), deadlineMs);
       const end = await lease.waitForHolder(shared, key, leaseKey, deadlineMs, readNewer);
       if (end.kind === 'entry') return { entry: end.entry, collapsed: true };
       if (end.kind === 'deadline') throw new UpstreamTimeoutError(lookup.key.source, budgetOf(lookup));

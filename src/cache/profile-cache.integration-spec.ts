@@ -5,7 +5,7 @@ import { testFetched } from '../../test/support/test-profiles.js';
 import type { CachePolicy } from '../config/config.types.js';
 import { NotCachedError, ProfileNotFoundError, UpstreamFailureError, UpstreamTimeoutError } from '../profiles/profile.errors.js';
 import type { FetchedProfile } from '../profiles/profile-source.port.js';
-import { profileOf } from './cache-entry.js';
+import { decodeEntry, profileOf } from './cache-entry.js';
 import { profileCacheKey } from './cache-keys.js';
 import { cacheStatusOf } from './cache-outcome.js';
 import { type CacheDirectives, type CacheLookup, type CacheObserver, createProfileCache, type ProfileCache } from './profile-cache.js';
@@ -83,7 +83,7 @@ describe('ProfileCache with Redis', () => {
     const pttl = await raw.pttl(key);
     expect(pttl).toBeGreaterThan(179_000);
     expect(pttl).toBeLessThanOrEqual(180_000);
-    expect(JSON.parse((await raw.get(key)) as string)).toMatchObject({ kind: 'profile', etag: miss.entry.etag, fetchedAtMs: miss.entry.fetchedAtMs });
+    expect(decodeEntry((await raw.get(key)) as string)).toMatchObject({ kind: 'profile', etag: miss.entry.etag, fetchedAtMs: miss.entry.fetchedAtMs, body: miss.entry.body });
   });
 
   it('should make one upstream call for 200 concurrent cold requests and answer 199 of them collapsed', async () => {
