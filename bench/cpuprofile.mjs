@@ -14,6 +14,30 @@ function shortUrl(url, root) {
   return p;
 }
 
+const fileOf = (frame) => frame.url.slice(frame.url.lastIndexOf('/') + 1);
+const inPackage = (frame, name) => frame.url.includes(`/node_modules/${name}/`);
+
+/**
+ * The stages of a cache miss, for `summarizeCpuProfile`'s `stages`: most specific first, since a sample goes to the
+ * innermost matching frame and, among stages matching that frame, to the first.
+ */
+export const MISS_STAGES = [
+  { name: 'ETag (stable JSON + SHA-256)', test: (f) => fileOf(f) === 'etag.js' },
+  { name: 'entry text (serialize, Redis framing)', test: (f) => fileOf(f) === 'cache-entry.js' },
+  { name: 'parse (secure-json-parse)', test: (f) => inPackage(f, 'secure-json-parse') || fileOf(f) === 'upstream-response.js' },
+  { name: 'validate (zod)', test: (f) => inPackage(f, 'zod') },
+  { name: 'map (mapper)', test: (f) => /\.mapper\.js$|^mapping\.js$|^mapped-source\.js$|^timestamps\.js$/.test(fileOf(f)) },
+  { name: 'Redis write + announcement', test: (f) => fileOf(f) === 'redis-tier.js' && f.functionName === 'store' },
+  { name: 'lease (take, re-check, heartbeat, release)', test: (f) => fileOf(f) === 'fleet-lease.js' || (fileOf(f) === 'redis-tier.js' && /Lease/.test(f.functionName)) },
+  { name: 'Redis read', test: (f) => fileOf(f) === 'redis-tier.js' && f.functionName === 'read' },
+  { name: 'ioredis (commands, replies)', test: (f) => inPackage(f, 'ioredis') || inPackage(f, 'redis-parser') || inPackage(f, 'denque') },
+  { name: 'upstream call (axios, @nestjs/axios, transport)', test: (f) => inPackage(f, 'axios') || inPackage(f, '@nestjs/axios') || inPackage(f, 'rxjs') || fileOf(f) === 'axios-upstream-transport.js' },
+  { name: 'resilience (cockatiel, deadline)', test: (f) => inPackage(f, 'cockatiel') || fileOf(f) === 'resilient-upstream-http.js' || fileOf(f) === 'deadline.js' },
+  { name: 'request log line (pino)', test: (f) => inPackage(f, 'pino') || inPackage(f, 'sonic-boom') || inPackage(f, '@pinojs/redact') },
+  { name: 'metrics (prom-client)', test: (f) => inPackage(f, 'prom-client') },
+  { name: 'GC', test: (f) => f.functionName === '(garbage collector)' },
+];
+
 /** Where a frame comes from: `project`, `npm:<package>`, `node`, `native`, or the special frame's name. */
 export function originOf(frame, root) {
   if (SPECIAL.has(frame.functionName)) return frame.functionName;
@@ -39,7 +63,11 @@ function labelOf(frame, root) {
  * @param {{ top?: number, root?: string, requests?: number, lastMs?: number }} [options] `lastMs`: only the samples of
  *   the profile's last `lastMs` milliseconds (e.g. the measured window, leaving out start-up and warm-up)
  */
-export function summarizeCpuProfile(profile, { top = 25, root, requests, lastMs } = {}) {
+/**
+ * `stages`: [{ name, test(frame) }]. Each busy sample goes to the stage of the innermost frame on its stack that a
+ * stage's test accepts (the first stage in list order when several do), or to `(other)`: a partition of the busy time.
+ */
+export function summarizeCpuProfile(profile, { top = 25, root, requests, lastMs, stages } = {}) {
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const parent = new Map();
   for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
@@ -86,6 +114,22 @@ export function summarizeCpuProfile(profile, { top = 25, root, requests, lastMs 
     }
   }
 
+  const byStage = new Map();
+  if (stages) {
+    for (const [id, us] of selfByNode) {
+      if (labelOf(byId.get(id).callFrame, root) === '(idle)') continue;
+      let stage = '(other)';
+      for (let cursor = id; cursor !== undefined; cursor = parent.get(cursor)) {
+        const found = stages.find((s) => s.test(byId.get(cursor).callFrame));
+        if (found) {
+          stage = found.name;
+          break;
+        }
+      }
+      byStage.set(stage, (byStage.get(stage) ?? 0) + us);
+    }
+  }
+
   const idleUs = byOrigin.get('(idle)') ?? 0;
   const busyUs = totalUs - idleUs;
   const row = ([label, us]) => ({
@@ -104,6 +148,7 @@ export function summarizeCpuProfile(profile, { top = 25, root, requests, lastMs 
     topSelf: sorted(self).filter(([label]) => label !== '(idle)').slice(0, top).map(row),
     byOrigin: sorted(byOrigin).filter(([label]) => label !== '(idle)').map(row),
     projectInclusive: sorted(inclusive).slice(0, top).map(row),
+    ...(stages ? { stages: [...stages.map((s) => s.name), '(other)'].map((name) => row([name, byStage.get(name) ?? 0])) } : {}),
   };
 }
 
@@ -127,6 +172,7 @@ export function formatCpuSummary(summary) {
     table(`Top ${summary.topSelf.length} functions by self time (% of busy time):`, summary.topSelf, withRequests),
     table('Self time by origin:', summary.byOrigin, withRequests),
     table('Project functions by inclusive time:', summary.projectInclusive, withRequests),
+    ...(summary.stages ? [table('Busy time by stage (innermost stage on the stack):', summary.stages, withRequests)] : []),
   ].join('\n\n');
 }
 

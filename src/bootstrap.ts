@@ -14,7 +14,7 @@ import { RouteTable } from './common/route-table.js';
 import type { GatewayConfig } from './config/config.types.js';
 import { PinoNestLogger } from './logger.js';
 import { GatewayMetrics } from './metrics/gateway-metrics.js';
-import { type RequestFacts, runWithRequestFacts } from './metrics/request-context.js';
+import type { RequestFacts } from './metrics/request-context.js';
 import { setupOpenApi } from './openapi/openapi.js';
 import { kindDescriptions } from './sources/source-registry.js';
 import { installTracing } from './tracing/install-tracing.js';
@@ -115,8 +115,8 @@ export async function createGatewayApp(config: GatewayConfig, logger: Logger): P
         return;
       }
     }
-    // The rest of the request runs with its facts in the async context (upstream attempts are recorded there).
-    runWithRequestFacts(facts, done);
+    // The facts travel with the request object (and with its lookups): no async context per request.
+    done();
   });
   fastify.addHook('preClose', (done) => {
     closing = true;

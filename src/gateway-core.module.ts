@@ -8,7 +8,6 @@ import { createProfileCache, type ProfileCache } from './cache/profile-cache.js'
 import type { GatewayConfig } from './config/config.types.js';
 import { repeatedWarnings } from './logging/repeated-warnings.js';
 import { type CircuitState, GatewayMetrics } from './metrics/gateway-metrics.js';
-import { recordUpstreamAttempt } from './metrics/request-context.js';
 import { SourceRegistry } from './sources/source-registry.js';
 import { GATEWAY_CONFIG, LOGGER, PROFILE_CACHE, SOURCE_REGISTRY } from './tokens.js';
 import { CACHE_TRACER, startUpstreamAttempt } from './tracing/trace-hooks.js';
@@ -54,7 +53,7 @@ export class GatewayCoreModule implements OnApplicationShutdown {
           useFactory: (httpService: HttpService, metrics: GatewayMetrics) => {
             const registry = SourceRegistry.fromConfig(config, {
               httpService,
-              observer: metrics.upstreamObserver({ onAttempt: (_source, status) => recordUpstreamAttempt(status) }),
+              observer: metrics.upstreamObserver(),
               // Only with a `tracing` section: without one, an attempt makes no tracing call at all.
               ...(config.tracing ? { tracer: startUpstreamAttempt } : {}),
               // Aggregated per source and field: one bad upstream field would otherwise log once per lookup.

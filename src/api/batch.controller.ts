@@ -6,6 +6,7 @@ import { ApiKeyGuard } from '../auth/api-key.guard.js';
 import { KeyRateLimiter } from '../auth/key-rate-limiter.js';
 import { UnsupportedMediaTypeError } from '../common/request-errors.js';
 import { GatewayMetrics } from '../metrics/gateway-metrics.js';
+import { recordUpstreamAttempt } from '../metrics/request-context.js';
 import { BatchRouteDocs } from '../openapi/batch-route.docs.js';
 import { DomainError, RateLimitedError } from '../profiles/profile.errors.js';
 import { parseBatchRequest } from './batch.dto.js';
@@ -67,7 +68,13 @@ export class BatchController {
         }
       }
     }
-    const results = await this.batch.run(batch, { key, directives: cacheDirectivesOf(request.headers['cache-control']), requestId: String(request.id) });
+    const facts = request.facts;
+    const results = await this.batch.run(batch, {
+      key,
+      directives: cacheDirectivesOf(request.headers['cache-control']),
+      requestId: String(request.id),
+      onUpstreamAttempt: (status) => recordUpstreamAttempt(facts, status),
+    });
     for (const result of results) {
       this.metrics.recordProfileRequest({
         source: result.lookup.source,

@@ -1,7 +1,9 @@
 import { jest } from '@jest/globals';
 
 import type { ApiKeyAuthenticator } from '../auth/api-key.authenticator.js';
+import { profileEntry } from '../cache/cache-entry.js';
 import { ForbiddenError, ProfileNotFoundError } from '../profiles/profile.errors.js';
+import type { CanonicalProfile } from '../profiles/profile.model.js';
 import type { SourceRegistry } from '../sources/source-registry.js';
 import { BATCH_MARGIN_MS, BatchService, type Delay } from './batch.service.js';
 import type { ProfileRequest, ProfilesService } from './profiles.service.js';
@@ -20,7 +22,7 @@ function controlledDelay() {
 
 function answerFor(request: ProfileRequest) {
   const profile = { source: request.source, id: request.id };
-  return { entry: { profile, raw: { id: request.id }, etag: `"${request.id}"`, fetchedAtMs: 0, kind: 'profile' }, outcome: { kind: 'hit' as const, ttlSeconds: 5, notFound: false }, ageSeconds: 0, maxAgeSeconds: 5 };
+  return { entry: { ...profileEntry({ profile: profile as unknown as CanonicalProfile, raw: { id: request.id } }, 0), etag: `"${request.id}"` }, outcome: { kind: 'hit' as const, ttlSeconds: 5, notFound: false }, ageSeconds: 0, maxAgeSeconds: 5 };
 }
 
 function setup(getProfile: (request: ProfileRequest) => Promise<unknown>) {

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 
 import { ApiKeyAuthenticator } from '../auth/api-key.authenticator.js';
+import { bodyWithRaw } from '../cache/cache-entry.js';
 import { cacheStatusOf } from '../cache/cache-outcome.js';
 import { type CacheDirectives, CachedNotFoundError, type CacheOutcome } from '../cache/profile-cache.js';
 import { toProblem } from '../common/problem.filter.js';
@@ -10,7 +11,6 @@ import { UpstreamTimeoutError } from '../profiles/profile.errors.js';
 import type { SourceRegistry } from '../sources/source-registry.js';
 import { SOURCE_REGISTRY } from '../tokens.js';
 import type { BatchLookup, BatchRequest } from './batch.dto.js';
-import { profileBodyOf } from './profile-body.js';
 import { ProfilesService } from './profiles.service.js';
 
 /** Added to the largest `timeout` of the sources a batch touches: the whole batch answers within that. */
@@ -33,6 +33,8 @@ export interface BatchContext {
   key: ApiKeyConfig | undefined;
   directives: CacheDirectives;
   requestId: string;
+  /** Told the status of each upstream attempt the batch's lookups make (the batch request's log line). */
+  onUpstreamAttempt?: (status: number) => void;
 }
 
 /** Waits `ms` and resolves; injectable so tests run on a virtual clock. */
@@ -120,9 +122,10 @@ export class BatchService {
         by: lookup.by,
         directives: context.directives,
         requestId: context.requestId,
+        onUpstreamAttempt: context.onUpstreamAttempt,
       });
       const { entry } = answer;
-      const profile = includeRaw ? JSON.stringify({ ...entry.profile, raw: entry.raw }) : profileBodyOf(entry);
+      const profile = includeRaw ? bodyWithRaw(entry) : entry.body;
       const cacheStatus = cacheStatusOf(answer.outcome);
       const head = JSON.stringify({ source: lookup.source, id: lookup.id, by: lookup.by, status: 200, cacheStatus, etag: entry.etag });
       return {

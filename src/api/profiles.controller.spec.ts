@@ -11,7 +11,7 @@ import { ApiKeyAuthenticator } from '../auth/api-key.authenticator.js';
 import { ApiKeyGuard } from '../auth/api-key.guard.js';
 import { createKeyRateLimiter, KeyRateLimiter } from '../auth/key-rate-limiter.js';
 import { requestIdOf } from '../bootstrap.js';
-import type { CachedProfile } from '../cache/cache-entry.js';
+import { type CachedProfile, profileEntry, profileOf, rawOf } from '../cache/cache-entry.js';
 import type { CacheAnswer } from '../cache/profile-cache.js';
 import { ProblemFilter } from '../common/problem.filter.js';
 import type { ApiKeyConfig } from '../config/config.types.js';
@@ -34,7 +34,7 @@ const PROBLEM_TYPE = /^application\/problem\+json(;|$)/;
 
 function entryOf(id: string, displayName = 'John Doe'): CachedProfile {
   const profile = testProfile({ source: 'crm', id, externalId: id, displayName });
-  return { profile, raw: { id, attributes: { name: displayName } }, fetchedAtMs: 1_700_000_000_000, etag: `"etag-${id}-${displayName.length}"` };
+  return { ...profileEntry({ profile, raw: { id, attributes: { name: displayName } } }, 1_700_000_000_000), etag: `"etag-${id}-${displayName.length}"` };
 }
 
 function answerOf(entry: CachedProfile): CacheAnswer {
@@ -93,7 +93,18 @@ describe(ProfilesController.name, () => {
         age: '60',
         'cache-status': 'profile-gateway; hit; ttl=240',
       });
-      expect(response.json()).toStrictEqual(entry.profile);
+      expect(response.json()).toStrictEqual(profileOf(entry));
+    });
+
+    it('should answer the stored body byte for byte, without serializing the profile again', async () => {
+      const entry = { ...entryOf('usr_1'), body: '{ "id" : "usr_1",\n  "stored": "as is" }', rawJson: '{"raw":1}' };
+      sut.getProfile.mockResolvedValue(answerOf(entry));
+
+      const plain = await sut.get('/profiles/crm/usr_1');
+      const withRaw = await sut.get('/profiles/crm/usr_1?include=raw');
+
+      expect(plain.body).toBe(entry.body);
+      expect(withRaw.body).toBe('{ "id" : "usr_1",\n  "stored": "as is" ,"raw":{"raw":1}}');
     });
 
     it('should pass the decoded id, the by value, the cache directive and the request id to the service', async () => {
@@ -102,7 +113,14 @@ describe(ProfilesController.name, () => {
       await sut.get('/profiles/crm/a%2Fb%20c?by=externalId&other=1', { 'cache-control': 'no-cache' });
 
       expect(sut.getProfile).toHaveBeenCalledTimes(1);
-      expect(sut.getProfile).toHaveBeenCalledWith({ source: 'crm', id: 'a/b c', by: 'externalId', directives: { noCache: true }, requestId: 'req-42' });
+      expect(sut.getProfile).toHaveBeenCalledWith({
+        source: 'crm',
+        id: 'a/b c',
+        by: 'externalId',
+        directives: { noCache: true },
+        requestId: 'req-42',
+        onUpstreamAttempt: expect.any(Function),
+      });
     });
 
     it.each([['include=raw'], ['include=x,raw'], ['include=x&include=raw']])('should add the upstream body as raw for %s', async (query) => {
@@ -112,7 +130,8 @@ describe(ProfilesController.name, () => {
       const response = await sut.get(`/profiles/crm/usr_1?${query}`);
 
       expect(response.statusCode).toBe(200);
-      expect(response.json()).toStrictEqual({ ...entry.profile, raw: entry.raw });
+      expect(response.json()).toStrictEqual({ ...profileOf(entry), raw: rawOf(entry) });
+      expect(response.body).toBe(JSON.stringify({ ...profileOf(entry), raw: rawOf(entry) }));
     });
 
     it('should answer each entry with its own body when the cache holds a newer copy of the same user', async () => {

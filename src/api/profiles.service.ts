@@ -30,6 +30,8 @@ export interface ProfileRequest {
   /** The request's `Cache-Control` directives (`cacheDirectivesOf`). */
   directives: CacheDirectives;
   requestId: string;
+  /** Told the status of each upstream attempt made for this request (not of a call it only waited on). */
+  onUpstreamAttempt?: (status: number) => void;
 }
 
 /** Resolves the source, checks the id, and answers through the cache (which calls the upstream when it must). */
@@ -55,7 +57,7 @@ export class ProfilesService {
       // One budget for the whole lookup: the upstream call gets what waiting on other calls left of it.
       budgetMs: config.timeoutMs,
       // The caller's disconnect does not cancel the fetch: other requests may be waiting on it (coalescing).
-      fetch: ({ budgetMs }) => source.fetchProfile(lookup, { requestId: request.requestId, budgetMs }),
+      fetch: ({ budgetMs }) => source.fetchProfile(lookup, { requestId: request.requestId, budgetMs, onAttempt: request.onUpstreamAttempt }),
     };
     // Tracing off (or this request untraced): one check, then the plain call.
     return traceCacheLookup(source.name, config.kind, () => this.cache.get(cacheLookup), CACHE_STATUS);

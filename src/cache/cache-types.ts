@@ -87,10 +87,10 @@ export interface ProfileCacheOptions {
   /** Absent: the memory tier serves alone (`status()` is `memory-only`). */
   redis?: RedisConfig;
   /**
-   * The in-process tier: at most `maxItems` entries (least recently used go first). With Redis, a copy stays at most
+   * The in-process tier: at most `maxItems` entries and `maxBytes` of them (least recently used go first). With Redis, a copy stays at most
    * `ttlMs` (and at most the source's `ttl`) before it is read from Redis again; alone, it stays as long as it is of use.
    */
-  memory: { maxItems: number; ttlMs: number };
+  memory: { maxItems: number; ttlMs: number; maxBytes?: number };
   observer?: CacheObserver;
   logger?: CacheLogger;
   /** Absent: nothing is traced. */

@@ -27,17 +27,26 @@ export const systemClock: CacheClock = {
     }),
 };
 
-/** Settles like `work`, or rejects with `onExpired()` once `clock` reaches `deadlineMs`, whichever comes first. */
+/**
+ * The reason a timer's wait is ended early with. A reason of its own: `abort()` without one builds a `DOMException`
+ * with a stack trace, a cost paid on every lookup that waits on an upstream call.
+ */
+export const WAIT_ENDED: unique symbol = Symbol('wait ended');
+
+/**
+ * Settles like `work`, or rejects with `onExpired()` once `clock` reaches `deadlineMs`, whichever comes first. The
+ * error is made only when the deadline is reached, never when `work` settled first.
+ */
 export async function raceDeadline<T>(clock: CacheClock, work: Promise<T>, deadlineMs: number, onExpired: () => Error): Promise<T> {
   const stop = new AbortController();
-  const expired = clock.sleep(deadlineMs - clock.now(), stop.signal).then((): never => {
-    throw onExpired();
+  const expired = new Promise<never>((_resolve, reject) => {
+    void clock.sleep(deadlineMs - clock.now(), stop.signal).then(() => {
+      if (!stop.signal.aborted) reject(onExpired());
+    });
   });
-  // Once `work` settled first, the aborted sleep resolves and this rejection is nobody's concern.
-  expired.catch(() => undefined);
   try {
     return await Promise.race([work, expired]);
   } finally {
-    stop.abort();
+    stop.abort(WAIT_ENDED);
   }
 }

@@ -1,9 +1,8 @@
 import { ProfileNotFoundError, UpstreamTimeoutError } from '../profiles/profile.errors.js';
-import type { StoredEntry } from './cache-entry.js';
+import { profileEntry, type StoredEntry } from './cache-entry.js';
 import { type CacheLookup, type CacheTracer, DEFAULT_BUDGET_MS } from './cache-types.js';
 import type { CacheClock } from './clock.js';
 import type { EntryStore, LookupKeys } from './entry-store.js';
-import { profileEtag } from './etag.js';
 import type { FleetLease, HeldLease, WaitEnd } from './fleet-lease.js';
 
 /**
@@ -61,15 +60,16 @@ export class CoordinatedFetch {
     }
     const readNewer = (): Promise<{ entry?: StoredEntry; failed: boolean }> => store.readShared(key, lookup.policy, coordination.afterMs);
     for (;;) {
-      const claim = await lease.claim(shared, leaseKey);
+      // The previous holder may have stored its entry and released between this request's read and the lease: the
+      // entry is read again together with the claim, in the same round trip (both are sent before either answers, and
+      // one connection answers in order), not after it.
+      const [claim, stored] = await Promise.all([lease.claim(shared, leaseKey), readNewer()]);
       if (claim.kind === 'failed') return this.ownCall(keys, lookup, flight, noLease, deadlineMs);
-      if (claim.kind === 'acquired') {
-        // The previous holder may have stored its entry and released between this request's read and the lease.
-        const stored = await readNewer();
-        if (!stored.entry) return this.ownCall(keys, lookup, flight, Promise.resolve(claim.lease), deadlineMs);
-        void store.track(claim.lease.release());
+      if (stored.entry) {
+        if (claim.kind === 'acquired') void store.track(claim.lease.release());
         return { entry: stored.entry, collapsed: true, stored: true };
       }
+      if (claim.kind === 'acquired') return this.ownCall(keys, lookup, flight, Promise.resolve(claim.lease), deadlineMs);
       const wait = (): Promise<WaitEnd> => lease.waitForHolder(shared, key, leaseKey, deadlineMs, readNewer);
       const end = await (this.options.tracer ? this.options.tracer.leaseWait(wait) : wait());
       if (end.kind === 'entry') return { entry: end.entry, collapsed: true, stored: true };
@@ -98,7 +98,7 @@ export class CoordinatedFetch {
       const budgetMs = deadlineMs - clock.now();
       if (budgetMs <= 0) throw new UpstreamTimeoutError(lookup.key.source, budgetOf(lookup));
       const fetched = await lookup.fetch({ budgetMs });
-      entry = { kind: 'profile', profile: fetched.profile, raw: fetched.raw, fetchedAtMs: clock.now(), etag: profileEtag(fetched.profile) };
+      entry = profileEntry(fetched, clock.now());
     } catch (error) {
       if (!(error instanceof ProfileNotFoundError)) {
         // Errors are not cached: instances waiting on this call make their own.

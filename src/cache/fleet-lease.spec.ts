@@ -3,6 +3,7 @@ import { testFetched } from '../../test/support/test-profiles.js';
 import type { CachePolicy } from '../config/config.types.js';
 import { UpstreamFailureError, UpstreamTimeoutError } from '../profiles/profile.errors.js';
 import type { FetchedProfile } from '../profiles/profile-source.port.js';
+import { profileOf } from './cache-entry.js';
 import { profileCacheKey, profileLeaseKey } from './cache-keys.js';
 import { LEASE_HEARTBEAT_MS, LEASE_TTL_MS } from './fleet-lease.js';
 import { ProfileCache } from './profile-cache.js';
@@ -60,7 +61,7 @@ describe(`${ProfileCache.name} lease and budget across instances`, () => {
     expect(await clock.run(first)).toBeInstanceOf(UpstreamFailureError);
     const answer = await clock.run(second);
     expect(status(answer)).toBe('profile-gateway; fwd=miss; stored');
-    expect(answer.entry.profile.displayName).toBe('From B');
+    expect(profileOf(answer.entry).displayName).toBe('From B');
     expect(b.fetch).toHaveBeenCalledTimes(1);
     const [{ budgetMs }] = b.fetch.mock.calls[0]!;
     expect(budgetMs).toBe(BUDGET_MS - (clock.now() - started));

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 
 import type { StoredEntry } from './cache-entry.js';
-import type { CacheClock } from './clock.js';
+import { type CacheClock, WAIT_ENDED } from './clock.js';
 import type { SharedTier } from './shared-tier.js';
 
 /**
@@ -97,14 +97,14 @@ export class FleetLease {
 
   /** Ends the pauses of the waits on `key` at once (its entry was announced). */
   wake(key: string): void {
-    for (const waker of this.wakers.get(key) ?? []) waker.abort();
+    for (const waker of this.wakers.get(key) ?? []) waker.abort(WAIT_ENDED);
   }
 
   /** Ends every wait and heartbeat. */
   close(): void {
     this.closed = true;
-    for (const heartbeat of this.heartbeats) heartbeat.abort();
-    for (const wakers of this.wakers.values()) for (const waker of wakers) waker.abort();
+    for (const heartbeat of this.heartbeats) heartbeat.abort(WAIT_ENDED);
+    for (const wakers of this.wakers.values()) for (const waker of wakers) waker.abort(WAIT_ENDED);
   }
 
   private async pause(key: string, ms: number): Promise<void> {
@@ -138,7 +138,7 @@ export class FleetLease {
     const beating = beat().finally(() => this.heartbeats.delete(stop));
     return {
       release: async () => {
-        stop.abort();
+        stop.abort(WAIT_ENDED);
         await beating;
         await shared.releaseLease(leaseKey, token);
       },

@@ -1,6 +1,6 @@
 import { LRUCache } from 'lru-cache';
 
-import type { StoredEntry } from './cache-entry.js';
+import { entrySizeBytes, type StoredEntry } from './cache-entry.js';
 
 interface MemoryItem {
   entry: StoredEntry;
@@ -8,8 +8,8 @@ interface MemoryItem {
 }
 
 /**
- * The bounded in-process tier: at most `maxItems` entries (the least recently used go first), each until its own
- * expiry. It never holds an older copy over a newer one.
+ * The bounded in-process tier: at most `maxItems` entries and `maxBytes` of them (`entrySizeBytes`; the least recently
+ * used go first), each until its own expiry. It never holds an older copy over a newer one.
  */
 export class MemoryTier {
   private readonly items: LRUCache<string, MemoryItem>;
@@ -17,8 +17,18 @@ export class MemoryTier {
   constructor(
     maxItems: number,
     private readonly now: () => number,
+    maxBytes = Number.MAX_SAFE_INTEGER,
   ) {
-    this.items = new LRUCache<string, MemoryItem>({ max: Math.max(1, maxItems) });
+    this.items = new LRUCache<string, MemoryItem>({
+      max: Math.max(1, maxItems),
+      maxSize: Math.max(1, maxBytes),
+      sizeCalculation: (item, key) => entrySizeBytes(key, item.entry),
+    });
+  }
+
+  /** Entries held, and their size in bytes as counted against `maxBytes`. */
+  get usage(): { items: number; bytes: number } {
+    return { items: this.items.size, bytes: this.items.calculatedSize };
   }
 
   /** The copy of `key` while it has not expired. */

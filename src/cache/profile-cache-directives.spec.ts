@@ -2,6 +2,7 @@ import { deferred, memoryCache as setup, notFoundOf, settle, status } from '../.
 import { testFetched } from '../../test/support/test-profiles.js';
 import { NotCachedError, ProfileNotFoundError, UpstreamFailureError } from '../profiles/profile.errors.js';
 import type { FetchedProfile } from '../profiles/profile-source.port.js';
+import { profileOf } from './cache-entry.js';
 import { cacheStatusOf } from './cache-outcome.js';
 import { CachedNotFoundError, ProfileCache } from './profile-cache.js';
 
@@ -17,10 +18,10 @@ describe(`${ProfileCache.name} with request directives`, () => {
       const hit = await cache.get(lookup());
 
       expect(status(refreshed)).toBe('profile-gateway; fwd=request; stored');
-      expect(refreshed.entry.profile.displayName).toBe('New');
+      expect(profileOf(refreshed.entry).displayName).toBe('New');
       expect(refreshed.ageSeconds).toBe(0);
       expect(observer.onOutcome).toHaveBeenCalledWith('crm-usertour', { kind: 'fetched', fwd: 'request', collapsed: false, notFound: false });
-      expect(hit.entry.profile.displayName).toBe('New');
+      expect(profileOf(hit.entry).displayName).toBe('New');
       expect(status(hit)).toBe('profile-gateway; hit; ttl=10');
     });
 
@@ -48,8 +49,8 @@ describe(`${ProfileCache.name} with request directives`, () => {
       const hit = await cache.get(lookup());
 
       expect(fetch).toHaveBeenCalledTimes(2);
-      expect(refreshed.entry.profile.displayName).toBe('After edit');
-      expect(hit.entry.profile.displayName).toBe('After edit');
+      expect(profileOf(refreshed.entry).displayName).toBe('After edit');
+      expect(profileOf(hit.entry).displayName).toBe('After edit');
     });
 
     it('should let later requests join the refresh it started', async () => {
@@ -154,7 +155,7 @@ describe(`${ProfileCache.name} with request directives`, () => {
       expect(status(hit)).toBe('profile-gateway; hit; ttl=6');
       expect(status(await refetch)).toBe('profile-gateway; fwd=request; stored');
       expect(status(await joined)).toBe('profile-gateway; fwd=request; stored; collapsed');
-      expect((await refetch).entry.profile.displayName).toBe('New');
+      expect(profileOf((await refetch).entry).displayName).toBe('New');
       expect(fetch).toHaveBeenCalledTimes(2);
     });
 
@@ -198,10 +199,10 @@ describe(`${ProfileCache.name} with request directives`, () => {
 
       expect(status(first)).toBe('profile-gateway; hit; ttl=-20');
       expect(status(second)).toBe('profile-gateway; hit; ttl=-20');
-      expect(first.entry.profile.displayName).toBe('Old');
+      expect(profileOf(first.entry).displayName).toBe('Old');
       expect(observer.onOutcome).toHaveBeenCalledWith('crm-usertour', { kind: 'stale', staleSeconds: 20, reason: 'max-stale' });
       expect(fetch).toHaveBeenCalledTimes(2);
-      expect(after.entry.profile.displayName).toBe('New');
+      expect(profileOf(after.entry).displayName).toBe('New');
     });
 
     it('should fetch when the copy is further past its freshness than max-stale=N', async () => {

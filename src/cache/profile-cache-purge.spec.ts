@@ -1,6 +1,7 @@
 import { deferred, FLEET_KEY, settle, sharedFleet, status } from '../../test/support/cache-spec-kit.js';
 import { testFetched } from '../../test/support/test-profiles.js';
 import type { FetchedProfile } from '../profiles/profile-source.port.js';
+import { profileOf } from './cache-entry.js';
 import { isTombstone } from './cache-entry.js';
 import { profileCacheKey, sourceGenerationKey } from './cache-keys.js';
 
@@ -45,7 +46,7 @@ describe('ProfileCache purge decisions (in-memory fleet)', () => {
 
     const answer = await b.cache.get(b.lookup());
     expect(status(answer)).toBe('profile-gateway; fwd=miss; stored');
-    expect(answer.entry.profile.givenName).toBe('after');
+    expect(profileOf(answer.entry).givenName).toBe('after');
   });
 
   it('should answer the requests that waited on a call superseded by a purge as a miss, not store it, and not let later requests join it', async () => {
@@ -65,9 +66,9 @@ describe('ProfileCache purge decisions (in-memory fleet)', () => {
     await a.cache.whenIdle();
 
     expect(status(first)).toBe('profile-gateway; fwd=miss');
-    expect(first.entry.profile.givenName).toBe('before');
-    expect(second.entry.profile.givenName).toBe('after');
-    expect((await a.cache.get(a.lookup())).entry.profile.givenName).toBe('after');
+    expect(profileOf(first.entry).givenName).toBe('before');
+    expect(profileOf(second.entry).givenName).toBe('after');
+    expect(profileOf((await a.cache.get(a.lookup())).entry).givenName).toBe('after');
   });
 
   it('should give a purged source a new generation in Redis, so its old entries are not read again', async () => {
@@ -83,7 +84,7 @@ describe('ProfileCache purge decisions (in-memory fleet)', () => {
 
     expect(fleet.redis.get(sourceGenerationKey('pgw', FLEET_KEY.source))).toBe('1');
     expect(fleet.redis.get(profileCacheKey('pgw', FLEET_KEY, 0))).toBeDefined();
-    expect((await b.cache.get(b.lookup())).entry.profile.givenName).toBe('after');
+    expect(profileOf((await b.cache.get(b.lookup())).entry).givenName).toBe('after');
     expect(await a.cache.keyOf(FLEET_KEY)).toBe(profileCacheKey('pgw', FLEET_KEY, 1));
   });
 

@@ -5,6 +5,7 @@ import { testFetched } from '../../test/support/test-profiles.js';
 import type { CachePolicy } from '../config/config.types.js';
 import { NotCachedError, ProfileNotFoundError, UpstreamFailureError, UpstreamTimeoutError } from '../profiles/profile.errors.js';
 import type { FetchedProfile } from '../profiles/profile-source.port.js';
+import { decodeEntry, profileOf } from './cache-entry.js';
 import { profileCacheKey } from './cache-keys.js';
 import { cacheStatusOf } from './cache-outcome.js';
 import { type CacheDirectives, type CacheLookup, type CacheObserver, createProfileCache, type ProfileCache } from './profile-cache.js';
@@ -82,7 +83,7 @@ describe('ProfileCache with Redis', () => {
     const pttl = await raw.pttl(key);
     expect(pttl).toBeGreaterThan(179_000);
     expect(pttl).toBeLessThanOrEqual(180_000);
-    expect(JSON.parse((await raw.get(key)) as string)).toMatchObject({ kind: 'profile', etag: miss.entry.etag, fetchedAtMs: miss.entry.fetchedAtMs });
+    expect(decodeEntry((await raw.get(key)) as string)).toMatchObject({ kind: 'profile', etag: miss.entry.etag, fetchedAtMs: miss.entry.fetchedAtMs, body: miss.entry.body });
   });
 
   it('should make one upstream call for 200 concurrent cold requests and answer 199 of them collapsed', async () => {
@@ -138,12 +139,12 @@ describe('ProfileCache with Redis', () => {
       // 50 ms past freshness: RFC 9211's stale hit, with ttl in whole seconds.
       expect(cacheStatusOf(answer.outcome)).toBe('profile-gateway; hit; ttl=0');
       expect(answer.outcome).toMatchObject({ kind: 'stale', reason: 'stale-while-revalidate' });
-      expect(answer.entry.profile.displayName).toBe('Old');
+      expect(profileOf(answer.entry).displayName).toBe('Old');
     }
     await waitUntil(() => refreshDone, 2_000, 'the background refresh');
     await sleep(20);
     const after = await cache.get(lookupOf(fetch, policy));
-    expect(after.entry.profile.displayName).toBe('New');
+    expect(profileOf(after.entry).displayName).toBe('New');
     expect(cacheStatusOf(after.outcome)).toBe('profile-gateway; hit; ttl=0');
     expect(fetch).toHaveBeenCalledTimes(2);
   });
@@ -206,14 +207,14 @@ describe('ProfileCache with Redis', () => {
     await a.whenIdle();
 
     const shared = await b.get(lookupOf(fetchB, LONG));
-    expect(shared.entry.profile.displayName).toBe('Before');
+    expect(profileOf(shared.entry).displayName).toBe('Before');
     expect(cacheStatusOf(shared.outcome)).toMatch(/^profile-gateway; hit; ttl=/);
     expect(fetchB).not.toHaveBeenCalled();
 
     fetchA.mockImplementation(() => Promise.resolve(testFetched({ displayName: 'After' })));
     await a.get(lookupOf(fetchA, LONG, { noCache: true }));
     const refreshedAt = Date.now();
-    await waitUntil(async () => (await b.get(lookupOf(fetchB, LONG))).entry.profile.displayName === 'After', 1_000, 'the invalidation');
+    await waitUntil(async () => profileOf((await b.get(lookupOf(fetchB, LONG))).entry).displayName === 'After', 1_000, 'the invalidation');
 
     expect(Date.now() - refreshedAt).toBeLessThan(1_000);
     expect(fetchB).not.toHaveBeenCalled();

@@ -10,6 +10,7 @@ import {
   UpstreamUnavailableError,
 } from '../profiles/profile.errors.js';
 import type { FetchedProfile } from '../profiles/profile-source.port.js';
+import { profileOf } from './cache-entry.js';
 import { cacheStatusOf } from './cache-outcome.js';
 import { profileEtag } from './etag.js';
 import { createProfileCache, ProfileCache } from './profile-cache.js';
@@ -27,7 +28,7 @@ describe(ProfileCache.name, () => {
 
       expect(fetch).toHaveBeenCalledTimes(1);
       expect(miss).toEqual({
-        entry: { kind: 'profile', profile: fetched.profile, raw: fetched.raw, fetchedAtMs: T0, etag: profileEtag(fetched.profile) },
+        entry: { kind: 'profile', body: JSON.stringify(fetched.profile), rawJson: JSON.stringify(fetched.raw), fetchedAtMs: T0, etag: profileEtag(fetched.profile) },
         outcome: { kind: 'fetched', fwd: 'miss', collapsed: false, notFound: false },
         ageSeconds: 0,
         maxAgeSeconds: 10,
@@ -37,7 +38,7 @@ describe(ProfileCache.name, () => {
       expect(hit.ageSeconds).toBe(4);
       // v2: max-age is the whole freshness lifetime, Age counts the time since the fetch.
       expect(hit.maxAgeSeconds).toBe(10);
-      expect(hit.entry.profile).toEqual(fetched.profile);
+      expect(profileOf(hit.entry)).toEqual(fetched.profile);
     });
 
     it('should make one upstream call for concurrent cold requests and mark the waiters collapsed', async () => {
@@ -80,7 +81,7 @@ describe(ProfileCache.name, () => {
       const second = await cache.get(lookup());
 
       expect(status(first)).toBe('profile-gateway; hit; ttl=-1');
-      expect(first.entry.profile.displayName).toBe('Old');
+      expect(profileOf(first.entry).displayName).toBe('Old');
       expect(first.maxAgeSeconds).toBe(10);
       expect(first.ageSeconds).toBe(11);
       expect(status(second)).toBe(status(first));
@@ -92,7 +93,7 @@ describe(ProfileCache.name, () => {
       const after = await cache.get(lookup());
 
       expect(status(after)).toBe('profile-gateway; hit; ttl=10');
-      expect(after.entry.profile.displayName).toBe('New');
+      expect(profileOf(after.entry).displayName).toBe('New');
       expect(fetch).toHaveBeenCalledTimes(2);
     });
 

@@ -68,7 +68,7 @@ export class ProfileCache {
     this.keyPrefix = options.redis?.keyPrefix ?? 'pgw';
     this.store = new EntryStore({
       keyPrefix: this.keyPrefix,
-      memory: new MemoryTier(options.memory.maxItems, now),
+      memory: new MemoryTier(options.memory.maxItems, now, options.memory.maxBytes),
       memoryTtlMs: options.memory.ttlMs,
       now,
       ...(options.logger ? { logger: options.logger } : {}),

@@ -5,6 +5,7 @@ import { type RedisClusterProcess, startRedisCluster } from '../../test/support/
 import { testFetched } from '../../test/support/test-profiles.js';
 import type { CachePolicy, RedisConfig } from '../config/config.types.js';
 import type { FetchedProfile } from '../profiles/profile-source.port.js';
+import { profileOf } from './cache-entry.js';
 import { isTombstone } from './cache-entry.js';
 import { profileCacheKey, sourceGenerationKey } from './cache-keys.js';
 import { cacheStatusOf } from './cache-outcome.js';
@@ -44,7 +45,7 @@ async function openInstance(redis: RedisConfig, upstream: { version: string; del
   const lookup = (id = 'usr_1', source = 'crm-usertour'): CacheLookup => ({ key: { source, by: 'id', id }, policy: POLICY, directives: {}, fetch: () => fetch(id) });
   const get = async (id = 'usr_1', source = 'crm-usertour') => {
     const answer = await cache.get(lookup(id, source));
-    return { status: cacheStatusOf(answer.outcome), givenName: answer.entry.profile.givenName };
+    return { status: cacheStatusOf(answer.outcome), givenName: profileOf(answer.entry).givenName };
   };
   return { cache, fetch, get };
 }
@@ -166,7 +167,7 @@ describe('purge across two instances on one Redis', () => {
     expect(await cache.purge(lookup.key, TOMBSTONE_TTL_MS)).toBe('memory-only');
     version = 'new';
     expect(cacheStatusOf((await inFlight).outcome)).toBe('profile-gateway; fwd=miss');
-    expect((await cache.get(lookup)).entry.profile.givenName).toBe('new');
+    expect(profileOf((await cache.get(lookup)).entry).givenName).toBe('new');
     expect(await cache.purgeSource('s')).toBe('memory-only');
     expect(cacheStatusOf((await cache.get(lookup)).outcome)).toBe('profile-gateway; fwd=miss; stored');
   });

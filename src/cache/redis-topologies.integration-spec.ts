@@ -6,6 +6,7 @@ import { type RedisSentinelProcess, startRedisSentinel } from '../../test/suppor
 import { testFetched } from '../../test/support/test-profiles.js';
 import type { CachePolicy, RedisConfig } from '../config/config.types.js';
 import type { FetchedProfile } from '../profiles/profile-source.port.js';
+import { profileOf } from './cache-entry.js';
 import { profileCacheKey } from './cache-keys.js';
 import { cacheStatusOf } from './cache-outcome.js';
 import { type CacheDirectives, type CacheLookup, createProfileCache, type ProfileCache } from './profile-cache.js';
@@ -112,7 +113,7 @@ describe('ProfileCache on a Redis Cluster', () => {
     a.fetch.mockResolvedValue(testFetched({ displayName: 'After' }));
     await a.cache.get(a.lookup('usr_1', { noCache: true }));
     const refreshedAt = Date.now();
-    await waitUntil(async () => (await b.cache.get(b.lookup())).entry.profile.displayName === 'After', 1_000, 'the invalidation');
+    await waitUntil(async () => profileOf((await b.cache.get(b.lookup())).entry).displayName === 'After', 1_000, 'the invalidation');
 
     expect(Date.now() - refreshedAt).toBeLessThan(1_000);
     expect(b.fetch).not.toHaveBeenCalled();

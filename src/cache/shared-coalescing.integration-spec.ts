@@ -5,6 +5,7 @@ import { testFetched } from '../../test/support/test-profiles.js';
 import type { CachePolicy, RedisConfig } from '../config/config.types.js';
 import { ProfileNotFoundError, UpstreamTimeoutError } from '../profiles/profile.errors.js';
 import type { FetchedProfile } from '../profiles/profile-source.port.js';
+import { profileOf } from './cache-entry.js';
 import { profileLeaseKey } from './cache-keys.js';
 import { cacheStatusOf } from './cache-outcome.js';
 import { LEASE_TTL_MS } from './fleet-lease.js';
@@ -178,7 +179,7 @@ describe('ProfileCache instances sharing one Redis', () => {
 
     expect(Date.now() - started).toBeLessThan(200);
     expect(cacheStatusOf(refreshed.outcome)).toBe('profile-gateway; fwd=request; stored');
-    expect(refreshed.entry.profile.displayName).toBe('Now');
+    expect(profileOf(refreshed.entry).displayName).toBe('Now');
     expect(cacheStatusOf((await slow).outcome)).toBe('profile-gateway; fwd=miss; stored');
   });
 });

@@ -3,6 +3,7 @@ import { testFetched } from '../../test/support/test-profiles.js';
 import type { CachePolicy } from '../config/config.types.js';
 import { ProfileNotFoundError, UpstreamFailureError } from '../profiles/profile.errors.js';
 import type { FetchedProfile } from '../profiles/profile-source.port.js';
+import { profileOf } from './cache-entry.js';
 import { profileCacheKey, profileLeaseKey } from './cache-keys.js';
 import { cacheStatusOf } from './cache-outcome.js';
 import { CachedNotFoundError, type CacheTracer, ProfileCache } from './profile-cache.js';
@@ -43,7 +44,7 @@ describe(`${ProfileCache.name} across instances sharing Redis`, () => {
     expect(holder.map(status).sort()).toEqual(['profile-gateway; fwd=miss; stored', ...Array<string>(4).fill('profile-gateway; fwd=miss; stored; collapsed')]);
     expect(waiter.map(status)).toEqual(Array<string>(5).fill('profile-gateway; fwd=miss; stored; collapsed'));
     expect(new Set(answers.map((answer) => answer.entry.etag)).size).toBe(1);
-    expect(waiter[0]!.entry.profile.displayName).toBe('Shared');
+    expect(profileOf(waiter[0]!.entry).displayName).toBe('Shared');
   });
 
   it('should pass each wait on the holder through the tracer it was given, and only that wait', async () => {
@@ -100,7 +101,7 @@ describe(`${ProfileCache.name} across instances sharing Redis`, () => {
 
     expect(b.fetch).not.toHaveBeenCalled();
     expect(status(answer)).toBe('profile-gateway; fwd=miss; stored; collapsed');
-    expect(answer.entry.profile.displayName).toBe('From A');
+    expect(profileOf(answer.entry).displayName).toBe('From A');
     await b.cache.whenIdle();
     expect(redis.get(LEASE_KEY)).toBeUndefined();
   });
@@ -124,7 +125,7 @@ describe(`${ProfileCache.name} across instances sharing Redis`, () => {
     const seenByB = await clock.run(b.cache.get(b.lookup()));
 
     expect(status(refreshed)).toBe('profile-gateway; fwd=request; stored');
-    expect(seenByB.entry.profile.displayName).toBe('After');
+    expect(profileOf(seenByB.entry).displayName).toBe('After');
     expect(status(seenByB)).toMatch(/^profile-gateway; hit; ttl=/);
     expect(b.fetch).toHaveBeenCalledTimes(1);
   });
@@ -191,7 +192,7 @@ describe(`${ProfileCache.name} across instances sharing Redis`, () => {
 
     expect(stale.map(status)).toEqual(Array<string>(2).fill('profile-gateway; hit; ttl=-1'));
     expect(calls).toBe(2);
-    expect(fresh.map((answer) => answer.entry.profile.displayName)).toEqual(['New', 'New']);
+    expect(fresh.map((answer) => profileOf(answer.entry).displayName)).toEqual(['New', 'New']);
   });
 
   it('should wait for an entry newer than its stale copy and serve stale-if-error when the holder and its own call fail', async () => {

@@ -1,5 +1,3 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
-
 import type { ServedOutcome } from '../cache/cache-outcome.js';
 
 /**
@@ -30,16 +28,12 @@ declare module 'fastify' {
   }
 }
 
-const storage = new AsyncLocalStorage<RequestFacts>();
-
-/** Runs `fn` (the rest of the request's handling) with `facts` as the current request's facts. */
-export function runWithRequestFacts<T>(facts: RequestFacts, fn: () => T): T {
-  return storage.run(facts, fn);
-}
-
-/** Records each upstream attempt on the facts of the request that made it (the log line's `upstreamStatus`). */
-export function recordUpstreamAttempt(status: number): void {
-  const facts = storage.getStore();
+/**
+ * Records an upstream attempt on the facts of the request that made it (the log line's `upstreamStatus`). The facts
+ * travel with the lookup (`FetchContext.onAttempt`), not in an async context, so a request runs no
+ * AsyncLocalStorage scope. Requests that waited on another one's call record none.
+ */
+export function recordUpstreamAttempt(facts: RequestFacts | null | undefined, status: number): void {
   if (!facts) return;
   facts.upstreamStatus = status;
   facts.upstreamAttempts++;

@@ -16,6 +16,8 @@ export interface FetchContext {
   requestId: string;
   /** What is left of the lookup's time budget (at most the source's `timeout`); the source's `timeout` when absent. */
   budgetMs?: number;
+  /** Called with the HTTP status of each upstream attempt (0 = timeout or network failure), for the request's log line. */
+  onAttempt?: (status: number) => void;
 }
 
 export interface FetchedProfile {

@@ -96,6 +96,7 @@ function setup(overrides: Partial<SourceConfig> = {}, options: ResilienceOptions
       fallback = step;
     },
     lookup: () => sut.getJson(REQUEST, { requestId: 'r1' }, NOT_FOUND),
+    lookupTelling: (onAttempt: (status: number) => void) => sut.getJson(REQUEST, { requestId: 'r1', onAttempt }, NOT_FOUND),
   };
 }
 
@@ -141,6 +142,16 @@ describe(ResilientUpstreamHttp.name, () => {
       expect(value?.body).toStrictEqual({ id: '1' });
       expect(get).toHaveBeenCalledTimes(3);
       expect(observer.onAttempt.mock.calls.map((call) => call[1])).toStrictEqual([503, 503, 200]);
+    });
+
+    it("should tell each attempt's status to the lookup's own context, for its request's log line", async () => {
+      const { lookupTelling, script } = setup();
+      script(answer(503), networkError(), OK);
+      const statuses: number[] = [];
+
+      await run(lookupTelling((status) => statuses.push(status)));
+
+      expect(statuses).toStrictEqual([503, 0, 200]);
     });
 
     it.each([[502], [504]])('should retry a %s', async (status) => {

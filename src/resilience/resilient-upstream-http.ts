@@ -238,6 +238,7 @@ export class ResilientUpstreamHttp implements UpstreamHttp {
       const status = response?.status ?? (failure instanceof UpstreamError ? failure.upstreamStatus : 0);
       this.observer.onAttempt?.(this.config.name, status, performance.now() - started);
       span?.end(status, failure);
+      context.onAttempt?.(status);
     }
   }
 

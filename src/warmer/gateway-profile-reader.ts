@@ -1,7 +1,6 @@
 import type { ProfileRequest } from '../api/profiles.service.js';
 import type { CacheAnswer, ServedOutcome } from '../cache/profile-cache.js';
 import { DomainError, ERROR_CODES, type ErrorCode, ProfileNotFoundError, UpstreamRateLimitedError } from '../profiles/profile.errors.js';
-import type { CanonicalProfile } from '../profiles/profile.model.js';
 import type { ProfileReader } from './cache-warmer.js';
 import { type Clock, systemClock } from './worker-pool.js';
 
@@ -174,7 +173,7 @@ export class GatewayProfileReader implements ProfileReader {
       const ageSeconds = Number(response.headers.get('age') ?? 0) || 0;
       const maxAgeSeconds = Number(/max-age=(\d+)/.exec(response.headers.get('cache-control') ?? '')?.[1] ?? 0);
       return {
-        entry: { profile: body as CanonicalProfile, raw: null, fetchedAtMs: this.clock.now() - ageSeconds * 1_000, etag: response.headers.get('etag') ?? '' },
+        entry: { body: text, rawJson: 'null', fetchedAtMs: this.clock.now() - ageSeconds * 1_000, etag: response.headers.get('etag') ?? '' },
         outcome: outcomeOfCacheStatus(response.headers.get('cache-status') ?? ''),
         ageSeconds,
         maxAgeSeconds,

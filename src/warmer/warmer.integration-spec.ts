@@ -14,6 +14,7 @@ import { VEMETRIC_SANDBOX_TOKEN, vemetricSandboxData } from '../../sandbox/kinds
 import { type RedisProcess, startRedis } from '../../test/support/redis-server.mjs';
 import { tempDir } from '../../test/support/temp-dirs.js';
 import { ProfilesService } from '../api/profiles.service.js';
+import { profileOf } from '../cache/cache-entry.js';
 import { createProfileCache, type ProfileCache } from '../cache/profile-cache.js';
 import { loadConfig } from '../config/config.loader.js';
 import { ProfileNotFoundError } from '../profiles/profile.errors.js';
@@ -153,7 +154,7 @@ describe('warm command against fake upstreams and Redis', () => {
     await expect(read(other, '404')).rejects.toBeInstanceOf(ProfileNotFoundError);
 
     expect(hits.map((h) => h.outcome.kind)).toEqual(['hit', 'hit']);
-    expect(hits[1]!.entry.profile.email).toBe('jan.jansen@example.nl');
+    expect(profileOf(hits[1]!.entry).email).toBe('jan.jansen@example.nl');
     expect(fake.calls).toHaveLength(3);
   });
 

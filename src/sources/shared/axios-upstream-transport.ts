@@ -106,6 +106,11 @@ export class AxiosUpstreamTransport implements UpstreamTransport {
         this.httpService.get<Readable>(url, {
           headers: { Authorization: `Bearer ${this.config.token}`, Accept: request.accept ?? 'application/json', 'X-Request-Id': requestId },
           responseType: 'stream',
+          // A raw GET: nothing to transform on the way out, and the streamed body is parsed once, by the caller.
+          transformRequest: [],
+          transformResponse: [],
+          // Node's http adapter, named so axios does not pick one per request.
+          adapter: 'http',
           validateStatus: () => true,
           // Counted here while streaming, so the limit does not depend on the axios version.
           maxContentLength: -1,
