@@ -11,7 +11,7 @@ import { PurgeController } from './api/purge.controller.js';
 import { ApiKeyAuthenticator } from './auth/api-key.authenticator.js';
 import { ApiKeyGuard } from './auth/api-key.guard.js';
 import { createKeyRateLimiter, KeyRateLimiter } from './auth/key-rate-limiter.js';
-import type { ProfileCache } from './cache/profile-cache.js';
+import type { ProfileCache } from './cache/index.js';
 import { ProblemFilter } from './common/problem.filter.js';
 import { ProblemsController } from './common/problems.controller.js';
 import type { GatewayConfig } from './config/config.types.js';

@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 
 import { ProfilesService } from './api/profiles.service.js';
 import { PurgeService } from './api/purge.service.js';
-import { createProfileCache, type ProfileCache } from './cache/profile-cache.js';
+import { createProfileCache, type ProfileCache } from './cache/index.js';
 import type { GatewayConfig } from './config/config.types.js';
 import { repeatedWarnings } from './logging/repeated-warnings.js';
 import { type CircuitState, GatewayMetrics } from './metrics/gateway-metrics.js';

@@ -3,7 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { ApiKeyAuthenticator } from '../auth/api-key.authenticator.js';
 import { bodyWithRaw } from '../cache/cache-entry.js';
 import { cacheStatusOf } from '../cache/cache-outcome.js';
-import { type CacheDirectives, CachedNotFoundError, type CacheOutcome } from '../cache/profile-cache.js';
+import { type CacheDirectives, CachedNotFoundError, type CacheOutcome } from '../cache/index.js';
 import { toProblem } from '../common/problem.filter.js';
 import type { Problem } from '../common/problem.js';
 import type { ApiKeyConfig } from '../config/config.types.js';

@@ -1,4 +1,4 @@
-import type { CacheDirectives } from '../cache/profile-cache.js';
+import type { CacheDirectives } from '../cache/index.js';
 
 /** RFC 9111 §1.2.2: a delta-seconds value larger than this is read as this. */
 const MAX_DELTA_SECONDS = 2_147_483_648;

@@ -12,7 +12,7 @@ import { ApiKeyGuard } from '../auth/api-key.guard.js';
 import { createKeyRateLimiter, KeyRateLimiter } from '../auth/key-rate-limiter.js';
 import { requestIdOf } from '../bootstrap.js';
 import { type CachedProfile, profileEntry, profileOf, rawOf } from '../cache/cache-entry.js';
-import type { CacheAnswer } from '../cache/profile-cache.js';
+import type { CacheAnswer } from '../cache/index.js';
 import { ProblemFilter } from '../common/problem.filter.js';
 import type { ApiKeyConfig } from '../config/config.types.js';
 import { GatewayMetrics } from '../metrics/gateway-metrics.js';

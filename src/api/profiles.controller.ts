@@ -4,7 +4,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiKeyGuard } from '../auth/api-key.guard.js';
 import { bodyWithRaw } from '../cache/cache-entry.js';
 import { cacheStatusOf } from '../cache/cache-outcome.js';
-import { type CacheAnswer, CachedNotFoundError, type CacheFacts } from '../cache/profile-cache.js';
+import { type CacheAnswer, CachedNotFoundError, type CacheFacts } from '../cache/index.js';
 import { recordUpstreamAttempt } from '../metrics/request-context.js';
 import { ProfileRouteDocs } from '../openapi/profile-route.docs.js';
 import { kindDescriptions } from '../sources/source-registry.js';

@@ -1,6 +1,6 @@
 import { jest } from '@jest/globals';
 
-import type { CacheAnswer, CacheLookup, ProfileCache } from '../cache/profile-cache.js';
+import type { CacheAnswer, CacheLookup, ProfileCache } from '../cache/index.js';
 import type { SourceConfig } from '../config/config.types.js';
 import { LookupNotSupportedError, SourceNotFoundError, ValidationError } from '../profiles/profile.errors.js';
 import type { ProfileSource } from '../profiles/profile-source.port.js';

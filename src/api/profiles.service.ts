@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 
 import { cacheStatusOf } from '../cache/cache-outcome.js';
-import { type CacheAnswer, type CacheDirectives, CachedNotFoundError, type CacheLookup, type ProfileCache } from '../cache/profile-cache.js';
+import { type CacheAnswer, type CacheDirectives, CachedNotFoundError, type CacheLookup, type ProfileCache } from '../cache/index.js';
 import { ValidationError } from '../profiles/profile.errors.js';
 import type { LookupBy, ProfileLookup } from '../profiles/profile-source.port.js';
 import type { SourceRegistry } from '../sources/source-registry.js';

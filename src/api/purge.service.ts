@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
 
-import type { ProfileCache, PurgeReach } from '../cache/profile-cache.js';
+import type { ProfileCache, PurgeReach } from '../cache/index.js';
 import { GatewayMetrics } from '../metrics/gateway-metrics.js';
 import type { LookupBy, ProfileLookup } from '../profiles/profile-source.port.js';
 import type { SourceRegistry } from '../sources/source-registry.js';

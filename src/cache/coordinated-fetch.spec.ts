@@ -3,7 +3,7 @@ import { jest } from '@jest/globals';
 import { testFetched } from '../../test/support/test-profiles.js';
 import type { CachePolicy } from '../config/config.types.js';
 import type { FetchedProfile } from '../profiles/profile-source.port.js';
-import { ProfileCache } from './profile-cache.js';
+import { ProfileCache } from './index.js';
 import type { LeaseAttempt, SharedRead, SharedTier } from './shared-tier.js';
 
 const POLICY: CachePolicy = { ttlMs: 60_000, staleWhileRevalidateMs: 0, staleIfErrorMs: 0, notFoundTtlMs: 10_000 };

@@ -1,9 +1,10 @@
 import { ProfileNotFoundError, UpstreamTimeoutError } from '../profiles/profile.errors.js';
-import { profileEntry, type StoredEntry } from './cache-entry.js';
+import { profileEntry, type StoredEntry, type StoredProfile } from './cache-entry.js';
 import { type CacheLookup, type CacheTracer, DEFAULT_BUDGET_MS } from './cache-types.js';
 import type { CacheClock } from './clock.js';
 import type { EntryStore, LookupKeys } from './entry-store.js';
 import type { FleetLease, HeldLease, WaitEnd } from './fleet-lease.js';
+import type { Flight } from './single-flight.js';
 
 /**
  * How a call relates to the other instances:
@@ -113,4 +114,15 @@ export class CoordinatedFetch {
     void store.track(Promise.all([lease, written]).then(([held]) => held?.release()));
     return { entry, collapsed: false, stored: storing };
   }
+}
+
+/** An upstream call to wait on (`collapsed`: started by another request), and what may stand in when it fails. */
+export interface Forwarding {
+  lookup: CacheLookup;
+  flight: Flight<FlightResult>;
+  collapsed: boolean;
+  fwd: 'miss' | 'request';
+  stale: StoredProfile | undefined;
+  staleFallbackUntilMs: number | undefined;
+  deadlineMs: number;
 }

@@ -6,7 +6,7 @@ import type { FetchedProfile } from '../profiles/profile-source.port.js';
 import { profileOf } from './cache-entry.js';
 import { profileCacheKey, profileLeaseKey } from './cache-keys.js';
 import { LEASE_HEARTBEAT_MS, LEASE_TTL_MS } from './fleet-lease.js';
-import { ProfileCache } from './profile-cache.js';
+import { ProfileCache } from './index.js';
 
 const ENTRY_KEY = profileCacheKey('pgw', KEY_PARTS);
 const LEASE_KEY = profileLeaseKey('pgw', KEY_PARTS);

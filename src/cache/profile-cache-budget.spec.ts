@@ -2,7 +2,7 @@ import { memoryCache as setup, status, T0 } from '../../test/support/cache-spec-
 import { testFetched } from '../../test/support/test-profiles.js';
 import { UpstreamTimeoutError } from '../profiles/profile.errors.js';
 import type { FetchedProfile } from '../profiles/profile-source.port.js';
-import { ProfileCache } from './profile-cache.js';
+import { ProfileCache } from './index.js';
 
 describe(`${ProfileCache.name} time budget`, () => {
     it('should give the upstream call the whole budget when nothing was waited for', async () => {

@@ -4,7 +4,7 @@ import { NotCachedError, ProfileNotFoundError, UpstreamFailureError } from '../p
 import type { FetchedProfile } from '../profiles/profile-source.port.js';
 import { profileOf } from './cache-entry.js';
 import { cacheStatusOf } from './cache-outcome.js';
-import { CachedNotFoundError, ProfileCache } from './profile-cache.js';
+import { CachedNotFoundError, ProfileCache } from './index.js';
 
 describe(`${ProfileCache.name} with request directives`, () => {
   describe('no-cache', () => {

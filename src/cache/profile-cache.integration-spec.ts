@@ -8,7 +8,7 @@ import type { FetchedProfile } from '../profiles/profile-source.port.js';
 import { decodeEntry, profileOf } from './cache-entry.js';
 import { profileCacheKey } from './cache-keys.js';
 import { cacheStatusOf } from './cache-outcome.js';
-import { type CacheDirectives, type CacheLookup, type CacheObserver, createProfileCache, type ProfileCache } from './profile-cache.js';
+import { type CacheDirectives, type CacheLookup, type CacheObserver, createProfileCache, type ProfileCache } from './index.js';
 
 const REDIS_URL = process.env.REDIS_URL as string;
 const LONG: CachePolicy = { ttlMs: 60_000, staleWhileRevalidateMs: 10_000, staleIfErrorMs: 120_000, notFoundTtlMs: 30_000 };

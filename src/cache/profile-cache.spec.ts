@@ -13,7 +13,7 @@ import type { FetchedProfile } from '../profiles/profile-source.port.js';
 import { profileOf } from './cache-entry.js';
 import { cacheStatusOf } from './cache-outcome.js';
 import { profileEtag } from './etag.js';
-import { createProfileCache, ProfileCache } from './profile-cache.js';
+import { createProfileCache, ProfileCache } from './index.js';
 
 describe(ProfileCache.name, () => {
   describe('without directives', () => {

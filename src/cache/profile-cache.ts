@@ -1,50 +1,18 @@
 import { repeatedWarnings, warningCodeOf } from '../logging/repeated-warnings.js';
 import { NotCachedError, UpstreamError, UpstreamTimeoutError } from '../profiles/profile.errors.js';
-import type { StoredEntry, StoredProfile } from './cache-entry.js';
+import type { StoredEntry } from './cache-entry.js';
 import { sourceKeyPrefix } from './cache-keys.js';
 import type { CacheOutcome, ServedOutcome } from './cache-outcome.js';
 import { type CacheAnswer, CachedNotFoundError, type CacheHealth, type CacheLookup, type ProfileCacheKey, type ProfileCacheOptions } from './cache-types.js';
 import { type CacheClock, raceDeadline, systemClock } from './clock.js';
-import { connectRedisTier } from './connect-redis-tier.js';
-import { budgetOf, CoordinatedFetch, type Coordination, type FlightResult } from './coordinated-fetch.js';
+import { budgetOf, CoordinatedFetch, type Coordination, type FlightResult, type Forwarding } from './coordinated-fetch.js';
 import { EntryStore, type LookupKeys, type PurgeReach } from './entry-store.js';
 import { FleetLease } from './fleet-lease.js';
 import { ageSeconds, maxAgeSeconds, stalenessSeconds } from './freshness.js';
 import { decideFreshness } from './freshness-decision.js';
 import { MemoryTier } from './memory-tier.js';
-import { type InvalidationMessage, isGenerationAnnouncement, type RedisOperation, type SharedTier } from './shared-tier.js';
+import { type InvalidationMessage, isGenerationAnnouncement, type SharedTier } from './shared-tier.js';
 import { type Flight, SingleFlight } from './single-flight.js';
-
-export type { CachedProfile } from './cache-entry.js';
-export type { CacheLabel, CacheOutcome, ServedOutcome } from './cache-outcome.js';
-export type {
-  CacheAnswer,
-  CacheFacts,
-  CacheHealth,
-  CacheLogger,
-  CacheLookup,
-  CacheObserver,
-  CacheTracer,
-  FetchBudget,
-  ProfileCacheKey,
-  ProfileCacheOptions,
-} from './cache-types.js';
-export { CachedNotFoundError, DEFAULT_BUDGET_MS } from './cache-types.js';
-export type { CacheClock } from './clock.js';
-export type { PurgeReach } from './entry-store.js';
-export type { CacheDirectives } from './freshness-decision.js';
-export type { RedisOperation, SharedTier } from './shared-tier.js';
-
-/** An upstream call to wait on (`collapsed`: started by another request), and what may stand in when it fails. */
-interface Forwarding {
-  lookup: CacheLookup;
-  flight: Flight<FlightResult>;
-  collapsed: boolean;
-  fwd: 'miss' | 'request';
-  stale: StoredProfile | undefined;
-  staleFallbackUntilMs: number | undefined;
-  deadlineMs: number;
-}
 
 /**
  * Two-tier profile cache (contract sections 1, 4 and 5): it decides with `decideFreshness`, answers from the memory tier
@@ -66,21 +34,12 @@ export class ProfileCache {
     this.clock = options.clock ?? systemClock;
     const now = (): number => this.clock.now();
     this.keyPrefix = options.redis?.keyPrefix ?? 'pgw';
-    this.store = new EntryStore({
-      keyPrefix: this.keyPrefix,
-      memory: new MemoryTier(options.memory.maxItems, now, options.memory.maxBytes),
-      memoryTtlMs: options.memory.ttlMs,
-      now,
-      ...(options.logger ? { logger: options.logger } : {}),
-    });
+    const memory = new MemoryTier(options.memory.maxItems, now, options.memory.maxBytes);
+    const logger = options.logger ? { logger: options.logger } : {};
+    this.store = new EntryStore({ keyPrefix: this.keyPrefix, memory, memoryTtlMs: options.memory.ttlMs, now, ...logger });
     this.lease = new FleetLease({ clock: this.clock });
-    this.calls = new CoordinatedFetch({
-      store: this.store,
-      lease: this.lease,
-      clock: this.clock,
-      isClosed: () => this.closed,
-      ...(options.tracer ? { tracer: options.tracer } : {}),
-    });
+    const tracer = options.tracer ? { tracer: options.tracer } : {};
+    this.calls = new CoordinatedFetch({ store: this.store, lease: this.lease, clock: this.clock, isClosed: () => this.closed, ...tracer });
   }
 
   /** Connects the shared tier (done by `createProfileCache`). */
@@ -167,7 +126,7 @@ export class ProfileCache {
   /** Purges every entry of a source in O(1): a new generation of its keys, in Redis and announced (contract §8). */
   async purgeSource(source: string): Promise<PurgeReach> {
     const reach = await this.store.purgeSource(source);
-    this.flights.supersedeWhere((key) => key.startsWith(sourceKeyPrefix(this.keyPrefix, source)));
+    this.supersedeSource(source);
     return reach;
   }
 
@@ -178,7 +137,7 @@ export class ProfileCache {
   onInvalidation(message: InvalidationMessage): void {
     this.store.onInvalidation(message);
     if (isGenerationAnnouncement(message)) {
-      this.flights.supersedeWhere((key) => key.startsWith(sourceKeyPrefix(this.keyPrefix, message.source)));
+      this.supersedeSource(message.source);
       return;
     }
     if (message.purged) this.flights.supersede(message.key);
@@ -206,6 +165,10 @@ export class ProfileCache {
     return this.serve(f.lookup, result.entry, outcome, this.clock.now());
   }
 
+  private supersedeSource(source: string): void {
+    this.flights.supersedeWhere((key) => key.startsWith(sourceKeyPrefix(this.keyPrefix, source)));
+  }
+
   private startFlight(keys: LookupKeys, lookup: CacheLookup, coordination: Coordination, deadlineMs: number): Flight<FlightResult> {
     return this.flights.start(keys.key, (flight) => this.calls.run(keys, lookup, flight, coordination, deadlineMs));
   }
@@ -230,16 +193,4 @@ export class ProfileCache {
   private observe(lookup: CacheLookup, outcome: CacheOutcome): void {
     this.options.observer?.onOutcome(lookup.key.source, outcome);
   }
-}
-
-/**
- * Builds the cache. With `redis`, connects at once without waiting (the cache is `degraded` until Redis is up) and
- * subscribes to the invalidation channel on a second connection.
- */
-export function createProfileCache(options: ProfileCacheOptions): ProfileCache {
-  const cache = new ProfileCache(options);
-  if (!options.redis) return cache;
-  const hooks = { onError: (op: RedisOperation) => options.observer?.onRedisError(op), onInvalidation: (message: InvalidationMessage) => cache.onInvalidation(message) };
-  cache.attachRedis(connectRedisTier(options.redis, { ...hooks, ...(options.logger ? { logger: options.logger } : {}) }));
-  return cache;
 }

@@ -9,7 +9,7 @@ import { profileOf } from './cache-entry.js';
 import { isTombstone } from './cache-entry.js';
 import { profileCacheKey, sourceGenerationKey } from './cache-keys.js';
 import { cacheStatusOf } from './cache-outcome.js';
-import { type CacheLookup, createProfileCache, type ProfileCache } from './profile-cache.js';
+import { type CacheLookup, createProfileCache, type ProfileCache } from './index.js';
 
 const REDIS_URL = process.env.REDIS_URL as string;
 const POLICY: CachePolicy = { ttlMs: 60_000, staleWhileRevalidateMs: 0, staleIfErrorMs: 0, notFoundTtlMs: 30_000 };

@@ -1,4 +1,4 @@
-import { parseInvalidation } from './redis-tier.js';
+import { parseInvalidation } from './shared-tier.js';
 
 describe('parseInvalidation', () => {
   it('should read a message published by another instance', () => {

@@ -1,17 +1,14 @@
 import type { Cluster, Redis } from 'ioredis';
-import secureJson from 'secure-json-parse';
 
 import { TOMBSTONE_PREFIX } from './cache-entry.js';
-import type { RedisBreaker } from './redis-breaker.js';
+import type { RedisBreaker, RedisBreakerLogger } from './redis-breaker.js';
 import { quitRedis } from './redis-connection.js';
-import type { InvalidationMessage, LeaseAttempt, LeaseExtension, RedisOperation, SharedRead, SharedTier, StoreResult } from './shared-tier.js';
+import { EXTEND_LEASE_SCRIPT, RELEASE_LEASE_SCRIPT, STORE_ENTRY_SCRIPT } from './redis-scripts.js';
+import { type InvalidationMessage, type LeaseAttempt, type LeaseExtension, parseInvalidation, type RedisOperation, type SharedRead, type SharedTier, type StoreResult } from './shared-tier.js';
 
-export type { InvalidationMessage, LeaseAttempt, LeaseExtension, RedisOperation, SharedRead, SharedTier, StoreResult } from './shared-tier.js';
 
-export interface RedisTierLogger {
-  warn(obj: object, msg: string): void;
-  info?(obj: object, msg: string): void;
-}
+/** The same two levels as the breaker's logger. */
+export type RedisTierLogger = RedisBreakerLogger;
 
 export interface RedisTierOptions {
   command: Redis | Cluster;
@@ -27,42 +24,6 @@ export interface RedisTierOptions {
   /** Skips commands at once while Redis does not answer (shared with the rate limiter; see `redis-breaker.ts`). */
   breaker?: RedisBreaker;
 }
-
-/** Parses a message of the invalidation channel; undefined when it is not one. */
-export function parseInvalidation(text: string): InvalidationMessage | undefined {
-  let value: unknown;
-  try {
-    value = secureJson.parse(text, undefined, { protoAction: 'remove', constructorAction: 'remove' });
-  } catch {
-    return undefined;
-  }
-  if (typeof value !== 'object' || value === null) return undefined;
-  const { key, fetchedAtMs, instanceId, purged, source, generation } = value as Record<string, unknown>;
-  if (typeof instanceId !== 'string') return undefined;
-  if (typeof source === 'string' && typeof generation === 'number' && Number.isSafeInteger(generation)) return { source, generation, instanceId };
-  if (typeof key !== 'string' || typeof fetchedAtMs !== 'number' || !Number.isFinite(fetchedAtMs)) return undefined;
-  return purged === true ? { key, fetchedAtMs, instanceId, purged: true } : { key, fetchedAtMs, instanceId };
-}
-
-/** Compare-and-delete: only the holder's token releases a lease. */
-const RELEASE_LEASE_SCRIPT = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0";
-
-/** Compare-and-extend: only the holder's token extends a lease. */
-const EXTEND_LEASE_SCRIPT = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) end return 0";
-
-/**
- * The entry write: `SET key text PX ttl`, unless the key holds a purge tombstone written at or after the fetch started
- * (ARGV[3]). One key, so it runs on any Redis Cluster node. Only the first bytes are read (GETRANGE) unless they are a
- * tombstone's, so checking costs nothing for the large entries.
- */
-const STORE_ENTRY_SCRIPT = `
-local head = redis.call('getrange', KEYS[1], 0, string.len(ARGV[4]) - 1)
-if head == ARGV[4] then
-  local purgedAt = tonumber(string.match(redis.call('get', KEYS[1]), '"purgedAtMs":(%d+)'))
-  if purgedAt and purgedAt >= tonumber(ARGV[3]) then return 0 end
-end
-redis.call('set', KEYS[1], ARGV[1], 'PX', ARGV[2])
-return 1`;
 
 /** How long a failed command keeps `isReady()` false when no command has succeeded since. */
 export const FAILURE_MEMORY_MS = 10_000;

@@ -9,7 +9,7 @@ import type { FetchedProfile } from '../profiles/profile-source.port.js';
 import { profileOf } from './cache-entry.js';
 import { profileCacheKey } from './cache-keys.js';
 import { cacheStatusOf } from './cache-outcome.js';
-import { type CacheDirectives, type CacheLookup, createProfileCache, type ProfileCache } from './profile-cache.js';
+import { type CacheDirectives, type CacheLookup, createProfileCache, type ProfileCache } from './index.js';
 
 const POLICY: CachePolicy = { ttlMs: 60_000, staleWhileRevalidateMs: 10_000, staleIfErrorMs: 120_000, notFoundTtlMs: 30_000 };
 const opened: ProfileCache[] = [];

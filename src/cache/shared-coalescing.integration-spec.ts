@@ -9,7 +9,7 @@ import { profileOf } from './cache-entry.js';
 import { profileLeaseKey } from './cache-keys.js';
 import { cacheStatusOf } from './cache-outcome.js';
 import { LEASE_TTL_MS } from './fleet-lease.js';
-import { type CacheDirectives, type CacheLookup, createProfileCache, type FetchBudget, type ProfileCache } from './profile-cache.js';
+import { type CacheDirectives, type CacheLookup, createProfileCache, type FetchBudget, type ProfileCache } from './index.js';
 
 const REDIS_URL = process.env.REDIS_URL as string;
 const POLICY: CachePolicy = { ttlMs: 60_000, staleWhileRevalidateMs: 10_000, staleIfErrorMs: 120_000, notFoundTtlMs: 30_000 };

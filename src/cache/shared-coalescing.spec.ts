@@ -6,7 +6,7 @@ import type { FetchedProfile } from '../profiles/profile-source.port.js';
 import { profileOf } from './cache-entry.js';
 import { profileCacheKey, profileLeaseKey } from './cache-keys.js';
 import { cacheStatusOf } from './cache-outcome.js';
-import { CachedNotFoundError, type CacheTracer, ProfileCache } from './profile-cache.js';
+import { CachedNotFoundError, type CacheTracer, ProfileCache } from './index.js';
 
 const ENTRY_KEY = profileCacheKey('pgw', KEY_PARTS);
 const LEASE_KEY = profileLeaseKey('pgw', KEY_PARTS);

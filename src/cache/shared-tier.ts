@@ -1,3 +1,5 @@
+import secureJson from 'secure-json-parse';
+
 /**
  * Redis operations the cache reports to its observer when they fail or are skipped while Redis is down
  * (`lease`: taking, checking or releasing the lease of a cross-instance upstream call; `purge`: writing a purge
@@ -73,3 +75,18 @@ export function isGenerationAnnouncement(message: InvalidationMessage): message 
   return 'generation' in message;
 }
 
+/** Parses a message of the invalidation channel; undefined when it is not one. */
+export function parseInvalidation(text: string): InvalidationMessage | undefined {
+  let value: unknown;
+  try {
+    value = secureJson.parse(text, undefined, { protoAction: 'remove', constructorAction: 'remove' });
+  } catch {
+    return undefined;
+  }
+  if (typeof value !== 'object' || value === null) return undefined;
+  const { key, fetchedAtMs, instanceId, purged, source, generation } = value as Record<string, unknown>;
+  if (typeof instanceId !== 'string') return undefined;
+  if (typeof source === 'string' && typeof generation === 'number' && Number.isSafeInteger(generation)) return { source, generation, instanceId };
+  if (typeof key !== 'string' || typeof fetchedAtMs !== 'number' || !Number.isFinite(fetchedAtMs)) return undefined;
+  return purged === true ? { key, fetchedAtMs, instanceId, purged: true } : { key, fetchedAtMs, instanceId };
+}

@@ -1,6 +1,6 @@
 import { HealthIndicatorService } from '@nestjs/terminus';
 
-import type { CacheHealth } from '../cache/profile-cache.js';
+import type { CacheHealth } from '../cache/index.js';
 import type { GatewayConfig, SourceConfig } from '../config/config.types.js';
 import type { SourceRuntime } from '../sources/source-registry.js';
 import { cacheIndicator, configIndicator, type ReadinessInputs, sourcesIndicator } from './readiness.js';

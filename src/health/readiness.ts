@@ -1,6 +1,6 @@
 import type { HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus';
 
-import type { CacheHealth } from '../cache/profile-cache.js';
+import type { CacheHealth } from '../cache/index.js';
 import type { GatewayConfig } from '../config/config.types.js';
 import type { SourceRuntime } from '../sources/source-registry.js';
 

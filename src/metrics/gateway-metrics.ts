@@ -1,7 +1,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 import { cacheLabelOf, isCollapsed } from '../cache/cache-outcome.js';
-import type { CacheObserver, CacheOutcome, RedisOperation } from '../cache/profile-cache.js';
+import type { CacheObserver, CacheOutcome, RedisOperation } from '../cache/index.js';
 import type { UpstreamObserver } from '../sources/shared/upstream-http.contract.js';
 
 /** Label value for a `:source` that is not configured (source names cannot contain `_`). */

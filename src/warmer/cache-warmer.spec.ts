@@ -2,7 +2,7 @@ import { jest } from '@jest/globals';
 
 import { VirtualClock } from '../../test/support/virtual-clock.js';
 import type { ProfileRequest } from '../api/profiles.service.js';
-import type { CacheAnswer, CacheOutcome } from '../cache/profile-cache.js';
+import type { CacheAnswer, CacheOutcome } from '../cache/index.js';
 import {
   NotCachedError,
   ProfileNotFoundError,

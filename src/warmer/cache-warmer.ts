@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 
 import type { ProfileRequest } from '../api/profiles.service.js';
 import type { EntryPurgeRequest } from '../api/purge.service.js';
-import type { CacheAnswer, CacheDirectives } from '../cache/profile-cache.js';
+import type { CacheAnswer, CacheDirectives } from '../cache/index.js';
 import { DomainError, ProfileNotFoundError, UpstreamRateLimitedError } from '../profiles/profile.errors.js';
 import type { LookupBy } from '../profiles/profile-source.port.js';
 import type { IdOutcome } from './warm-summary.js';

@@ -1,5 +1,5 @@
 import { cacheStatusOf } from '../cache/cache-outcome.js';
-import type { ServedOutcome } from '../cache/profile-cache.js';
+import type { ServedOutcome } from '../cache/index.js';
 import { exhaustedForSeconds, outcomeOfCacheStatus } from './gateway-profile-reader.js';
 
 describe('exhaustedForSeconds', () => {

@@ -1,5 +1,5 @@
 import type { ProfileRequest } from '../api/profiles.service.js';
-import type { CacheAnswer, ServedOutcome } from '../cache/profile-cache.js';
+import type { CacheAnswer, ServedOutcome } from '../cache/index.js';
 import { DomainError, ERROR_CODES, type ErrorCode, ProfileNotFoundError, UpstreamRateLimitedError } from '../profiles/profile.errors.js';
 import type { ProfileReader } from './cache-warmer.js';
 import { type Clock, systemClock } from './worker-pool.js';

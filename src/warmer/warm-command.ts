@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 
 import { ProfilesService } from '../api/profiles.service.js';
 import { PurgeService } from '../api/purge.service.js';
-import type { ProfileCache } from '../cache/profile-cache.js';
+import type { ProfileCache } from '../cache/index.js';
 import { ConfigError, loadConfig } from '../config/config.loader.js';
 import type { GatewayConfig } from '../config/config.types.js';
 import { GatewayCoreModule } from '../gateway-core.module.js';

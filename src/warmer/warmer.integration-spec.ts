@@ -15,7 +15,7 @@ import { type RedisProcess, startRedis } from '../../test/support/redis-server.m
 import { tempDir } from '../../test/support/temp-dirs.js';
 import { ProfilesService } from '../api/profiles.service.js';
 import { profileOf } from '../cache/cache-entry.js';
-import { createProfileCache, type ProfileCache } from '../cache/profile-cache.js';
+import { createProfileCache, type ProfileCache } from '../cache/index.js';
 import { loadConfig } from '../config/config.loader.js';
 import { ProfileNotFoundError } from '../profiles/profile.errors.js';
 import type { JsonObject } from '../profiles/profile.model.js';

@@ -10,7 +10,7 @@ import {
   type CacheTracer,
   type FetchBudget,
   ProfileCache,
-} from '../../src/cache/profile-cache.js';
+} from '../../src/cache/index.js';
 import type { CachePolicy } from '../../src/config/config.types.js';
 import type { FetchedProfile } from '../../src/profiles/profile-source.port.js';
 import { ManualClock } from './manual-clock.js';
