@@ -1,70 +1,16 @@
-import { jest } from '@jest/globals';
-import { Redis } from 'ioredis';
 
+import { fetchSpy, LONG, lookupOf, sleep, uniquePrefix, useCacheRedisKit, waitUntil } from '../../test/support/cache-redis-kit.js';
 import { testFetched } from '../../test/support/test-profiles.js';
 import type { CachePolicy } from '../config/config.types.js';
 import { NotCachedError, ProfileNotFoundError, UpstreamFailureError, UpstreamTimeoutError } from '../profiles/profile.errors.js';
-import type { FetchedProfile } from '../profiles/profile-source.port.js';
 import { decodeEntry, profileOf } from './cache-entry.js';
 import { profileCacheKey } from './cache-keys.js';
 import { cacheStatusOf } from './cache-outcome.js';
-import { type CacheDirectives, type CacheLookup, type CacheObserver, createProfileCache, type ProfileCache } from './index.js';
+import { createProfileCache } from './index.js';
 
 const REDIS_URL = process.env.REDIS_URL as string;
-const LONG: CachePolicy = { ttlMs: 60_000, staleWhileRevalidateMs: 10_000, staleIfErrorMs: 120_000, notFoundTtlMs: 30_000 };
-
-let prefixCounter = 0;
-const opened: ProfileCache[] = [];
-let raw: Redis;
-
-function uniquePrefix(): string {
-  prefixCounter += 1;
-  return `it-${process.pid}-${Date.now().toString(36)}-${prefixCounter}`;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-async function waitUntil(condition: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(10);
-  }
-}
-
-async function openCache(options: { keyPrefix: string; url?: string; memoryTtlMs?: number; observer?: CacheObserver }): Promise<ProfileCache> {
-  const cache = createProfileCache({
-    redis: { url: options.url ?? REDIS_URL, keyPrefix: options.keyPrefix, commandTimeoutMs: 200 },
-    memory: { maxItems: 1_000, ttlMs: options.memoryTtlMs ?? 60_000 },
-    logger: { warn: jest.fn(), error: jest.fn() },
-    ...(options.observer ? { observer: options.observer } : {}),
-  });
-  opened.push(cache);
-  await waitUntil(() => cache.status() === 'up', 5_000, 'Redis to connect');
-  return cache;
-}
-
-function lookupOf(fetch: () => Promise<FetchedProfile>, policy: CachePolicy, directives: CacheDirectives = {}, id = 'usr_1'): CacheLookup {
-  return { key: { source: 'crm-usertour', by: 'id', id }, policy, directives, fetch };
-}
-
-function fetchSpy(implementation: () => Promise<FetchedProfile> = () => Promise.resolve(testFetched())) {
-  return jest.fn<() => Promise<FetchedProfile>>(implementation);
-}
-
-beforeAll(() => {
-  raw = new Redis(REDIS_URL);
-});
-
-afterEach(async () => {
-  await Promise.all(opened.splice(0).map((cache) => cache.close()));
-});
-
-afterAll(async () => {
-  await raw.quit();
-});
+const kit = useCacheRedisKit(REDIS_URL);
+const { openCache } = kit;
 
 describe('ProfileCache with Redis', () => {
   it('should answer a hit after a miss without a second fetch and keep the entry in Redis for ttl + the longer stale window', async () => {
@@ -80,10 +26,10 @@ describe('ProfileCache with Redis', () => {
     expect(cacheStatusOf(hit.outcome)).toBe('profile-gateway; hit; ttl=59');
     expect(fetch).toHaveBeenCalledTimes(1);
     const key = profileCacheKey(keyPrefix, { source: 'crm-usertour', by: 'id', id: 'usr_1' });
-    const pttl = await raw.pttl(key);
+    const pttl = await kit.raw.pttl(key);
     expect(pttl).toBeGreaterThan(179_000);
     expect(pttl).toBeLessThanOrEqual(180_000);
-    expect(decodeEntry((await raw.get(key)) as string)).toMatchObject({ kind: 'profile', etag: miss.entry.etag, fetchedAtMs: miss.entry.fetchedAtMs, body: miss.entry.body });
+    expect(decodeEntry((await kit.raw.get(key)) as string)).toMatchObject({ kind: 'profile', etag: miss.entry.etag, fetchedAtMs: miss.entry.fetchedAtMs, body: miss.entry.body });
   });
 
   it('should make one upstream call for 200 concurrent cold requests and answer 199 of them collapsed', async () => {
@@ -185,7 +131,7 @@ describe('ProfileCache with Redis', () => {
 
   it('should serve from memory alone without Redis', async () => {
     const cache = createProfileCache({ memory: { maxItems: 10, ttlMs: 1_000 } });
-    opened.push(cache);
+    kit.adopt(cache);
     const fetch = fetchSpy();
 
     const miss = await cache.get(lookupOf(fetch, LONG));

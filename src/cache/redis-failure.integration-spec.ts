@@ -1,73 +1,15 @@
 import { jest } from '@jest/globals';
 import { Redis } from 'ioredis';
 
+import { fetchSpy, LONG, lookupOf, observerSpy, uniquePrefix, useCacheRedisKit, waitUntil } from '../../test/support/cache-redis-kit.js';
 import { type RedisProcess, startRedis } from '../../test/support/redis-server.mjs';
-import { testFetched } from '../../test/support/test-profiles.js';
-import type { CachePolicy } from '../config/config.types.js';
-import type { FetchedProfile } from '../profiles/profile-source.port.js';
 import { profileCacheKey } from './cache-keys.js';
 import { cacheStatusOf } from './cache-outcome.js';
-import { type CacheDirectives, type CacheLookup, type CacheObserver, createProfileCache, type ProfileCache } from './index.js';
+import { createProfileCache } from './index.js';
 
 const REDIS_URL = process.env.REDIS_URL as string;
-const LONG: CachePolicy = { ttlMs: 60_000, staleWhileRevalidateMs: 10_000, staleIfErrorMs: 120_000, notFoundTtlMs: 30_000 };
-
-let prefixCounter = 0;
-const opened: ProfileCache[] = [];
-let raw: Redis;
-
-function uniquePrefix(): string {
-  prefixCounter += 1;
-  return `it-${process.pid}-${Date.now().toString(36)}-${prefixCounter}`;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-async function waitUntil(condition: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(10);
-  }
-}
-
-function observerSpy() {
-  return { onOutcome: jest.fn<CacheObserver['onOutcome']>(), onRedisError: jest.fn<CacheObserver['onRedisError']>() };
-}
-
-async function openCache(options: { keyPrefix: string; url?: string; memoryTtlMs?: number; observer?: CacheObserver }): Promise<ProfileCache> {
-  const cache = createProfileCache({
-    redis: { url: options.url ?? REDIS_URL, keyPrefix: options.keyPrefix, commandTimeoutMs: 200 },
-    memory: { maxItems: 1_000, ttlMs: options.memoryTtlMs ?? 60_000 },
-    logger: { warn: jest.fn(), error: jest.fn() },
-    ...(options.observer ? { observer: options.observer } : {}),
-  });
-  opened.push(cache);
-  await waitUntil(() => cache.status() === 'up', 5_000, 'Redis to connect');
-  return cache;
-}
-
-function lookupOf(fetch: () => Promise<FetchedProfile>, policy: CachePolicy, directives: CacheDirectives = {}, id = 'usr_1'): CacheLookup {
-  return { key: { source: 'crm-usertour', by: 'id', id }, policy, directives, fetch };
-}
-
-function fetchSpy(implementation: () => Promise<FetchedProfile> = () => Promise.resolve(testFetched())) {
-  return jest.fn<() => Promise<FetchedProfile>>(implementation);
-}
-
-beforeAll(() => {
-  raw = new Redis(REDIS_URL);
-});
-
-afterEach(async () => {
-  await Promise.all(opened.splice(0).map((cache) => cache.close()));
-});
-
-afterAll(async () => {
-  await raw.quit();
-});
+const kit = useCacheRedisKit(REDIS_URL);
+const { openCache } = kit;
 
 describe('ProfileCache when Redis fails', () => {
   let redis: RedisProcess;
@@ -146,7 +88,7 @@ describe('ProfileCache when Redis fails', () => {
       memory: { maxItems: 10, ttlMs: 1_000 },
       logger: { warn: jest.fn(), error: jest.fn() },
     });
-    opened.push(cache);
+    kit.adopt(cache);
     const fetch = fetchSpy();
 
     expect(cache.status()).toBe('degraded');
