@@ -1,4 +1,4 @@
-import { deferred, FLEET_BUDGET_MS as BUDGET_MS, FLEET_KEY as KEY_PARTS, never, sharedFleet, status } from '../../test/support/cache-spec-kit.js';
+import { deferred, FLEET_BUDGET_MS as BUDGET_MS, FLEET_KEY as KEY_PARTS, never, status, useSharedFleet } from '../../test/support/cache-spec-kit.js';
 import { testFetched } from '../../test/support/test-profiles.js';
 import type { CachePolicy } from '../config/config.types.js';
 import { UpstreamFailureError, UpstreamTimeoutError } from '../profiles/profile.errors.js';
@@ -10,18 +10,8 @@ import { ProfileCache } from './index.js';
 
 const ENTRY_KEY = profileCacheKey('pgw', KEY_PARTS);
 const LEASE_KEY = profileLeaseKey('pgw', KEY_PARTS);
-let closeFleet: () => Promise<unknown> = () => Promise.resolve();
-
 /** A fleet whose caches are closed after the test. */
-function fleet() {
-  const f = sharedFleet();
-  closeFleet = f.close;
-  return f;
-}
-
-afterEach(async () => {
-  await closeFleet();
-});
+const fleet = useSharedFleet();
 
 describe(`${ProfileCache.name} lease and budget across instances`, () => {
   it('should take a short lease, extend it while the call runs, and release it once the entry is stored', async () => {

@@ -1,4 +1,4 @@
-import { deferred, FLEET_KEY as KEY_PARTS, sharedFleet, status } from '../../test/support/cache-spec-kit.js';
+import { deferred, FLEET_KEY as KEY_PARTS, status, useSharedFleet } from '../../test/support/cache-spec-kit.js';
 import { testFetched } from '../../test/support/test-profiles.js';
 import type { CachePolicy } from '../config/config.types.js';
 import { ProfileNotFoundError, UpstreamFailureError } from '../profiles/profile.errors.js';
@@ -10,18 +10,8 @@ import { CachedNotFoundError, type CacheTracer, ProfileCache } from './index.js'
 
 const ENTRY_KEY = profileCacheKey('pgw', KEY_PARTS);
 const LEASE_KEY = profileLeaseKey('pgw', KEY_PARTS);
-let closeFleet: () => Promise<unknown> = () => Promise.resolve();
-
 /** A fleet whose caches are closed after the test. */
-function fleet() {
-  const f = sharedFleet();
-  closeFleet = f.close;
-  return f;
-}
-
-afterEach(async () => {
-  await closeFleet();
-});
+const fleet = useSharedFleet();
 
 describe(`${ProfileCache.name} across instances sharing Redis`, () => {
   it('should make one upstream call for concurrent cold requests on two instances and answer the other instance collapsed', async () => {

@@ -101,3 +101,17 @@ export const FLEET_BUDGET_MS = 2_000;
 
 /** A call that never answers. */
 export const never = (): Promise<FetchedProfile> => new Promise<FetchedProfile>(() => undefined);
+
+/** For a spec file: `fleet()` builds a `sharedFleet` whose caches are closed after the test. */
+export function useSharedFleet(): () => ReturnType<typeof sharedFleet> {
+  let close: () => Promise<unknown> = () => Promise.resolve();
+  afterEach(async () => {
+    await close();
+    close = () => Promise.resolve();
+  });
+  return () => {
+    const f = sharedFleet();
+    close = f.close;
+    return f;
+  };
+}
