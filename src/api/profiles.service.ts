@@ -4,7 +4,7 @@ import { cacheStatusOf } from '../cache/cache-outcome.js';
 import { type CacheAnswer, type CacheDirectives, CachedNotFoundError, type CacheLookup, type ProfileCache } from '../cache/index.js';
 import { ValidationError } from '../profiles/profile.errors.js';
 import type { LookupBy, ProfileLookup } from '../profiles/profile-source.port.js';
-import type { SourceRegistry } from '../sources/source-registry.js';
+import type { SourceRegistry, SourceRuntime } from '../sources/source-registry.js';
 import { PROFILE_CACHE, SOURCE_REGISTRY } from '../tokens.js';
 import { type CacheStatusReader, traceCacheLookup } from '../tracing/trace-hooks.js';
 
@@ -13,6 +13,17 @@ export function lookupByOf(value: unknown, source: string): LookupBy {
   if (value === undefined || value === 'id') return 'id';
   if (value === 'externalId') return 'externalId';
   throw new ValidationError('Query parameter by must be externalId (or id)', [{ field: 'by', message: 'must be externalId or id' }], source);
+}
+
+/**
+ * The source of a request and its checked lookup: what a read and a purge both do before any cache access.
+ * @throws SourceNotFoundError, ValidationError (bad `by` or id), LookupNotSupportedError
+ */
+export function resolveLookup(registry: SourceRegistry, request: { source: string; id: string; by: unknown }): { runtime: SourceRuntime; lookup: ProfileLookup } {
+  const runtime = registry.get(request.source);
+  const lookup: ProfileLookup = { id: request.id, by: lookupByOf(request.by, runtime.source.name) };
+  runtime.source.validateLookup(lookup);
+  return { runtime, lookup };
 }
 
 /** `cache.status` of a traced lookup: the answer's `Cache-Status`, or a cached 404's. */
@@ -47,9 +58,10 @@ export class ProfilesService {
    *   then ProfileNotFoundError (a `CachedNotFoundError`), NotCachedError or an UpstreamError from the cache
    */
   async getProfile(request: ProfileRequest): Promise<CacheAnswer> {
-    const { source, config } = this.registry.get(request.source);
-    const lookup: ProfileLookup = { id: request.id, by: lookupByOf(request.by, source.name) };
-    source.validateLookup(lookup);
+    const {
+      runtime: { source, config },
+      lookup,
+    } = resolveLookup(this.registry, request);
     const cacheLookup: CacheLookup = {
       key: { source: source.name, by: lookup.by, id: lookup.id },
       policy: config.cache,

@@ -3,10 +3,10 @@ import type { Logger } from 'pino';
 
 import type { ProfileCache, PurgeReach } from '../cache/index.js';
 import { GatewayMetrics } from '../metrics/gateway-metrics.js';
-import type { LookupBy, ProfileLookup } from '../profiles/profile-source.port.js';
+import type { LookupBy } from '../profiles/profile-source.port.js';
 import type { SourceRegistry } from '../sources/source-registry.js';
 import { LOGGER, PROFILE_CACHE, SOURCE_REGISTRY } from '../tokens.js';
-import { lookupByOf } from './profiles.service.js';
+import { resolveLookup } from './profiles.service.js';
 
 /**
  * How long a purge tombstone outlives the source's `timeout`: a fetch that started before the purge ends within its
@@ -68,9 +68,10 @@ export class PurgeService {
    * @throws PurgeNotSharedError when Redis is configured and did not take the purge (this instance purged it anyway)
    */
   async purgeEntry(request: EntryPurgeRequest): Promise<PurgeReach> {
-    const { source, config } = this.registry.get(request.source);
-    const lookup: ProfileLookup = { id: request.id, by: lookupByOf(request.by, source.name) };
-    source.validateLookup(lookup);
+    const {
+      runtime: { source, config },
+      lookup,
+    } = resolveLookup(this.registry, request);
     const reach = await this.cache.purge({ source: source.name, by: lookup.by, id: lookup.id }, config.timeoutMs + TOMBSTONE_MARGIN_MS);
     this.report(reach, { scope: 'entry', source: source.name, by: lookup.by, id: lookup.id, keyName: request.keyName, requestId: request.requestId });
     return reach;
