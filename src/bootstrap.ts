@@ -13,11 +13,13 @@ import { BadRequestError, MethodNotAllowedError } from './common/request-errors.
 import { RouteTable } from './common/route-table.js';
 import type { GatewayConfig } from './config/config.types.js';
 import { PinoNestLogger } from './logger.js';
+import { RequestLog } from './logging/request-log.js';
 import { GatewayMetrics } from './metrics/gateway-metrics.js';
 import type { RequestFacts } from './metrics/request-context.js';
 import { setupOpenApi } from './openapi/openapi.js';
 import { kindDescriptions } from './sources/source-registry.js';
 import { installTracing } from './tracing/install-tracing.js';
+import { traceLogFields } from './tracing/trace-hooks.js';
 
 /** A caller's `X-Request-Id` is kept when it is 1-128 visible ASCII characters; otherwise a UUID is generated. */
 const REQUEST_ID = /^[\x21-\x7e]{1,128}$/;
@@ -95,6 +97,7 @@ export async function createGatewayApp(config: GatewayConfig, logger: Logger): P
   app.useBodyParser('application/json', { bodyLimit: BATCH_BODY_LIMIT });
   const metrics = app.get(GatewayMetrics);
   const fastify = app.getHttpAdapter().getInstance();
+  const requestLog = new RequestLog(logger, traceLogFields);
   let closing = false;
 
   fastify.decorateRequest('facts', null);
@@ -135,21 +138,20 @@ export async function createGatewayApp(config: GatewayConfig, logger: Logger): P
     const durationMs = Math.round(reply.elapsedTime * 10) / 10;
     // Probes and scrapes come every few seconds: their successes are logged at debug level only.
     const routine = reply.statusCode < 400 && (request.routeOptions.url?.startsWith('/health/') === true || request.routeOptions.url === '/metrics');
-    request.log[routine ? 'debug' : 'info'](
-      {
-        method: request.method,
-        url: clip(request.url, 512),
-        status: reply.statusCode,
-        durationMs,
-        ...(source !== undefined && { source: clip(source, 64) }),
-        ...(facts?.keyName !== undefined && { keyName: facts.keyName }),
-        ...(cacheOutcome !== undefined && { cacheStatus: cacheStatusOf(cacheOutcome) }),
-        ...(facts?.upstreamStatus !== undefined && { upstreamStatus: facts.upstreamStatus, upstreamAttempts: facts.upstreamAttempts }),
-        ...(facts?.problemCode !== undefined && { code: facts.problemCode }),
-        ...(facts?.batch !== undefined && { batch: facts.batch }),
-      },
-      'request completed',
-    );
+    requestLog.write(routine ? 'debug' : 'info', {
+      reqId: String(request.id),
+      method: request.method,
+      url: clip(request.url, 512),
+      status: reply.statusCode,
+      durationMs,
+      source: source === undefined ? undefined : clip(source, 64),
+      keyName: facts?.keyName,
+      cacheStatus: cacheOutcome === undefined ? undefined : cacheStatusOf(cacheOutcome),
+      upstreamStatus: facts?.upstreamStatus,
+      upstreamAttempts: facts?.upstreamAttempts,
+      code: facts?.problemCode,
+      batch: facts?.batch,
+    });
     if (profileRoute) {
       metrics.recordProfileRequest({
         source,

@@ -1,3 +1,5 @@
+import { writeSync } from 'node:fs';
+
 import type { LoggerService } from '@nestjs/common';
 import pino, { type Logger } from 'pino';
 
@@ -12,12 +14,65 @@ import { mergeTraceLogFields, traceLogFields } from './tracing/trace-hooks.js';
 const REDACT = ['req.headers.authorization', 'headers.authorization', 'authorization', 'token', 'key'];
 
 /**
- * Standard output, written asynchronously: a line is queued and written without blocking the request, and lines that
- * queue up while a write is under way go out together in the next one. Nothing is held back when the gateway is
- * quiet (no minimum buffer length). `flushSync()` writes out what is queued: on exit and after a fatal error.
+ * Lines written during one turn of the event loop, handed to the target as one write at the end of the turn
+ * (`setImmediate`): a busy gateway logs dozens of requests per turn, and each separate write would be a write
+ * request of its own. Nothing is held back longer than the turn, and a burst goes out in writes of at most about
+ * 16 KiB (what a pipe takes at once), so a write still under way when the process exits is a small one. `flushSync()` writes the target's buffer out
+ * synchronously, then what is still pending here, in that order.
+ */
+const HAND_OVER_BYTES = 16_384;
+
+export class TurnBatchedStream implements pino.DestinationStream {
+  private pending = '';
+  private scheduled = false;
+
+  constructor(
+    private readonly target: { write(data: string): unknown; flushSync(): void },
+    private readonly writeSync: (data: string) => void,
+  ) {}
+
+  write(line: string): void {
+    this.pending += line;
+    if (this.pending.length >= HAND_OVER_BYTES) this.handOver();
+    else if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(this.handOver);
+    }
+  }
+
+  flushSync(): void {
+    this.target.flushSync();
+    const data = this.pending;
+    this.pending = '';
+    if (data.length > 0) this.writeSync(data);
+  }
+
+  private readonly handOver = (): void => {
+    this.scheduled = false;
+    if (this.pending.length === 0) return;
+    const data = this.pending;
+    this.pending = '';
+    this.target.write(data);
+  };
+}
+
+/**
+ * Standard output, written asynchronously: lines are batched per event-loop turn (`TurnBatchedStream`) and written
+ * without blocking a request; what queues up while a write is under way goes out with the next one. `flushSync()`
+ * writes out everything pending: on exit (every exit, `process.exit` included) and so after a fatal error.
  */
 export function asyncStdout(): pino.DestinationStream & { flushSync(): void } {
-  const destination = pino.destination({ dest: 1, sync: false, minLength: 0 });
+  const destination = new TurnBatchedStream(pino.destination({ dest: 1, sync: false, minLength: 0 }), (data) => {
+    let buffer = Buffer.from(data, 'utf8');
+    while (buffer.length > 0) {
+      try {
+        buffer = buffer.subarray(writeSync(1, buffer));
+      } catch (error) {
+        // A full pipe (non-blocking stdout): try again; anything else means stdout is gone.
+        if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') throw error;
+      }
+    }
+  });
   // On every exit (process.exit included), what is still queued is written before the process ends.
   process.once('exit', () => {
     try {

@@ -31,13 +31,20 @@ function setup(disabled = false) {
       switchToHttp: () => ({ getRequest: () => request, getResponse: () => reply }),
       getHandler: () => () => undefined,
     } as unknown as ExecutionContext;
-    const outcome = await sut.canActivate(context).then(
+    // A synchronous answer (or throw) and a promise are read alike.
+    const outcome = await Promise.resolve().then(() => sut.canActivate(context)).then(
       (value) => ({ value, error: undefined }),
       (error: unknown) => ({ value: undefined, error }),
     );
     return { ...outcome, facts, headers };
   };
-  return { call, metrics };
+  const callDirect = (source: string, authorization: string) =>
+    sut.canActivate({
+      switchToHttp: () => ({ getRequest: () => ({ headers: { authorization }, params: { source, id: '1' }, facts: null }), getResponse: () => ({ headers: () => undefined }) }),
+      getHandler: () => handler,
+    } as unknown as ExecutionContext);
+  const handler = (): undefined => undefined;
+  return { call, callDirect, metrics };
 }
 
 async function metricLine(metrics: GatewayMetrics, prefix: string): Promise<string | undefined> {
@@ -53,6 +60,15 @@ describe(ApiKeyGuard.name, () => {
     expect(value).toBe(true);
     expect(facts.keyName).toBe('dashboard');
     expect(JSON.stringify(facts)).not.toContain('all-key');
+  });
+
+  it('should decide synchronously for a key without a rate limit, and with a promise for a limited one', async () => {
+    const { callDirect } = setup();
+
+    expect(callDirect('crm', 'Bearer all-key')).toBe(true);
+    const limited = callDirect('crm', 'Bearer scoped-key');
+    expect(limited).toBeInstanceOf(Promise);
+    await expect(limited).resolves.toBe(true);
   });
 
   it('should answer 401 for a missing key and count it as missing', async () => {

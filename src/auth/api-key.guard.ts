@@ -70,11 +70,13 @@ export class ApiKeyGuard implements CanActivate {
     @Inject(Reflector) private readonly reflector: Reflector,
   ) {}
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
+  /** Per handler: the action it needs and whether it checks access per lookup (read once, not on every request). */
+  private readonly routeNeeds = new WeakMap<object, { action: ApiKeyAction; perLookup: boolean }>();
+
+  /** Synchronous unless the key has a rate limit to count against (a hit pays no promise for the guard). */
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     const http = context.switchToHttp();
     const request = http.getRequest<FastifyRequest>();
-    const reply = http.getResponse<FastifyReply>();
-    const source = (request.params as Record<string, string | undefined>).source ?? '';
     if (this.authenticator.disabled) return true;
 
     let key;
@@ -87,21 +89,26 @@ export class ApiKeyGuard implements CanActivate {
       throw error;
     }
     if (request.facts) request.facts.keyName = key.name;
-    const action = this.reflector.get<ApiKeyAction | undefined>(REQUIRED_ACTION, context.getHandler()) ?? 'read';
-    if (this.reflector.get<boolean | undefined>(PER_LOOKUP_ACCESS, context.getHandler())) {
+    const needs = this.needsOf(context.getHandler());
+    if (needs.perLookup) {
       request.apiKey = key;
       return true;
     }
-
-    const decision = await this.rateLimiter.consume(key);
-    if (decision) {
-      void reply.headers(rateLimitHeaders(key.name, decision.state));
-      if (!decision.allowed) {
-        this.metrics.recordRateLimited(key.name);
-        throw new RateLimitedError(decision.retryAfterSeconds);
+    const source = (request.params as Record<string, string | undefined>).source ?? '';
+    if (!this.rateLimiter.limits(key)) return this.authorize(key, source, needs.action);
+    return this.rateLimiter.consume(key).then((decision) => {
+      if (decision) {
+        void http.getResponse<FastifyReply>().headers(rateLimitHeaders(key.name, decision.state));
+        if (!decision.allowed) {
+          this.metrics.recordRateLimited(key.name);
+          throw new RateLimitedError(decision.retryAfterSeconds);
+        }
       }
-    }
+      return this.authorize(key, source, needs.action);
+    });
+  }
 
+  private authorize(key: ApiKeyConfig, source: string, action: ApiKeyAction): true {
     try {
       this.authenticator.authorize(key, source, action);
     } catch (error) {
@@ -109,5 +116,17 @@ export class ApiKeyGuard implements CanActivate {
       throw error;
     }
     return true;
+  }
+
+  private needsOf(handler: object): { action: ApiKeyAction; perLookup: boolean } {
+    let needs = this.routeNeeds.get(handler);
+    if (!needs) {
+      needs = {
+        action: this.reflector.get<ApiKeyAction | undefined>(REQUIRED_ACTION, handler as () => void) ?? 'read',
+        perLookup: this.reflector.get<boolean | undefined>(PER_LOOKUP_ACCESS, handler as () => void) === true,
+      };
+      this.routeNeeds.set(handler, needs);
+    }
+    return needs;
   }
 }

@@ -55,6 +55,7 @@ export class GatewayMetrics {
   /** Bounded: configured sources and keys, problem codes, cache outcomes. */
   private readonly profileRequestChildren = new Map<string, ReturnType<Counter<'source' | 'key' | 'outcome' | 'cache'>['labels']>>();
   private readonly profileDurationChildren = new Map<string, ReturnType<Histogram<'source' | 'cache'>['labels']>>();
+  private readonly cacheOutcomeChildren = new Map<string, ReturnType<Counter<'source' | 'outcome'>['labels']>>();
   private readonly upstreamDuration: Histogram<'source' | 'status'>;
   private readonly cacheOutcomes: Counter<'source' | 'outcome'>;
   private readonly coalesced: Counter<'source'>;
@@ -255,7 +256,14 @@ export class GatewayMetrics {
     return {
       onOutcome: (source, outcome) => {
         const label = this.sourceLabel(source);
-        this.cacheOutcomes.inc({ source: label, outcome: cacheLabelOf(outcome) });
+        const outcomeLabel = cacheLabelOf(outcome);
+        const id = `${label}\u0000${outcomeLabel}`;
+        let child = this.cacheOutcomeChildren.get(id);
+        if (!child) {
+          child = this.cacheOutcomes.labels({ source: label, outcome: outcomeLabel });
+          this.cacheOutcomeChildren.set(id, child);
+        }
+        child.inc();
         if (isCollapsed(outcome)) this.coalesced.inc({ source: label });
       },
       onRedisError: (op) => this.recordRedisError(op),
