@@ -8,8 +8,9 @@ export const EXTEND_LEASE_SCRIPT = "if redis.call('get', KEYS[1]) == ARGV[1] the
 
 /**
  * The entry write: `SET key text PX ttl`, unless the key holds a purge tombstone written at or after the fetch started
- * (ARGV[3]). One key, so it runs on any Redis Cluster node. Only the first bytes are read (GETRANGE) unless they are a
- * tombstone's, so checking costs nothing for the large entries.
+ * (ARGV[3]), then the announcement of the stored entry (`PUBLISH` ARGV[6] on channel ARGV[5]): one round trip for
+ * both. One key, so it runs on any Redis Cluster node (a publish reaches the subscribers of every node). Only the first
+ * bytes are read (GETRANGE) unless they are a tombstone's, so checking costs nothing for the large entries.
  */
 export const STORE_ENTRY_SCRIPT = `
 local head = redis.call('getrange', KEYS[1], 0, string.len(ARGV[4]) - 1)
@@ -18,4 +19,18 @@ if head == ARGV[4] then
   if purgedAt and purgedAt >= tonumber(ARGV[3]) then return 0 end
 end
 redis.call('set', KEYS[1], ARGV[1], 'PX', ARGV[2])
+redis.call('publish', ARGV[5], ARGV[6])
 return 1`;
+
+/**
+ * The scripts as ioredis custom commands (`defineCommand`): ioredis sends `EVALSHA` and falls back to `EVAL` once per
+ * connection when Redis does not know the script yet, so a call does not carry the script's text.
+ */
+export const REDIS_SCRIPTS = {
+  pgwReleaseLease: { numberOfKeys: 1, lua: RELEASE_LEASE_SCRIPT },
+  pgwExtendLease: { numberOfKeys: 1, lua: EXTEND_LEASE_SCRIPT },
+  pgwStoreEntry: { numberOfKeys: 1, lua: STORE_ENTRY_SCRIPT },
+} as const;
+
+/** A client with `REDIS_SCRIPTS` defined on it. */
+export type ScriptCommands = Record<keyof typeof REDIS_SCRIPTS, (key: string, ...args: Array<string | number>) => Promise<unknown>>;

@@ -3,7 +3,7 @@ import type { Cluster, Redis } from 'ioredis';
 import { TOMBSTONE_PREFIX } from './cache-entry.js';
 import type { RedisBreaker, RedisBreakerLogger } from './redis-breaker.js';
 import { quitRedis } from './redis-connection.js';
-import { EXTEND_LEASE_SCRIPT, RELEASE_LEASE_SCRIPT, STORE_ENTRY_SCRIPT } from './redis-scripts.js';
+import { REDIS_SCRIPTS, type ScriptCommands } from './redis-scripts.js';
 import { type InvalidationMessage, type LeaseAttempt, type LeaseExtension, parseInvalidation, type RedisOperation, type SharedRead, type SharedTier, type StoreResult } from './shared-tier.js';
 
 
@@ -42,9 +42,12 @@ export class RedisTier implements SharedTier {
   private lastFailureAt = Number.NEGATIVE_INFINITY;
   private lastSuccessAt = Number.NEGATIVE_INFINITY;
   private readonly removeProbe: (() => void) | undefined;
+  private readonly scripts: ScriptCommands;
 
   constructor(private readonly options: RedisTierOptions) {
     this.instanceId = options.instanceId;
+    for (const [name, definition] of Object.entries(REDIS_SCRIPTS)) options.command.defineCommand(name, definition);
+    this.scripts = options.command as unknown as ScriptCommands;
     this.removeProbe = options.breaker?.addProbe(() => options.command.ping());
     this.warnEveryMs = options.warnEveryMs ?? 10_000;
     this.watch(options.command, 'command');
@@ -95,7 +98,7 @@ export class RedisTier implements SharedTier {
   async extendLease(leaseKey: string, token: string, ttlMs: number): Promise<LeaseExtension> {
     if (!this.commandReady('lease')) return 'failed';
     try {
-      const extended = await this.options.command.eval(EXTEND_LEASE_SCRIPT, 1, leaseKey, token, Math.max(1, Math.ceil(ttlMs)));
+      const extended = await this.scripts.pgwExtendLease(leaseKey, token, Math.max(1, Math.ceil(ttlMs)));
       this.succeeded();
       return extended === 1 ? 'extended' : 'lost';
     } catch (error) {
@@ -121,7 +124,7 @@ export class RedisTier implements SharedTier {
   async releaseLease(leaseKey: string, token: string): Promise<void> {
     if (!this.commandReady('lease')) return;
     try {
-      await this.options.command.eval(RELEASE_LEASE_SCRIPT, 1, leaseKey, token);
+      await this.scripts.pgwReleaseLease(leaseKey, token);
       this.succeeded();
     } catch (error) {
       // The lease expires by itself; until then other instances wait at most its remaining time.
@@ -129,19 +132,19 @@ export class RedisTier implements SharedTier {
     }
   }
 
-  /** Stores `text` for `ttlMs` and announces it, unless a newer purge tombstone holds the key. */
+  /** Stores `text` for `ttlMs` and announces it (one script, one round trip), unless a newer purge tombstone holds the key. */
   async store(key: string, text: string, ttlMs: number, fetchedAtMs: number, startedAtMs: number): Promise<StoreResult> {
     if (!this.commandReady('set')) return 'failed';
+    const announcement: InvalidationMessage = { key, fetchedAtMs, instanceId: this.options.instanceId };
     try {
-      const written = await this.options.command.eval(STORE_ENTRY_SCRIPT, 1, key, text, Math.max(1, Math.ceil(ttlMs)), Math.floor(startedAtMs), TOMBSTONE_PREFIX);
+      const ttl = Math.max(1, Math.ceil(ttlMs));
+      const written = await this.scripts.pgwStoreEntry(key, text, ttl, Math.floor(startedAtMs), TOMBSTONE_PREFIX, this.options.channel, JSON.stringify(announcement));
       this.succeeded();
-      if (written !== 1) return 'refused';
+      return written === 1 ? 'stored' : 'refused';
     } catch (error) {
       this.failed('set', error);
       return 'failed';
     }
-    await this.announce({ key, fetchedAtMs, instanceId: this.options.instanceId });
-    return 'stored';
   }
 
   /** Writes the tombstone over the entry (a cached 404 too) and announces the purge. */
