@@ -687,6 +687,7 @@ async function main() {
         upstreamCalls,
         upstreamCallsForCachedIds: hotUpstreamCalls,
         upstreamCallsPerMiss: round(upstreamCalls / Math.max(1, outcomes.miss), 3),
+        ceilings: mixedCeilings(options),
       };
       results.cases.memory = {
         during: 'mixed',
@@ -710,6 +711,12 @@ async function main() {
       };
       show('mixed', r);
       const m = results.cases.memory;
+      const c = results.cases.mixed.ceilings;
+      log(
+        `  ceilings of this workload, whatever the server: ${c.closedLoopRps} req/s with ${c.connections} connections (each miss holds its connection for ` +
+          `the upstream delay), ${c.bulkheadRps} req/s with the source's maxConcurrency ${c.maxConcurrency}` +
+          (results.cases.baseline ? ` (${round(c.closedLoopRps / results.cases.baseline.rps, 3)}x and ${round(c.bulkheadRps / results.cases.baseline.rps, 3)}x bare Fastify)` : ''),
+      );
       log(`  outcomes ${JSON.stringify(outcomes)}; upstream calls ${upstreamCalls} (${results.cases.mixed.upstreamCallsPerMiss} per miss, ${hotUpstreamCalls} for cached ids)`);
       log(`  V8 heap (used/total MB, from /metrics): ${heapSamples.map((h) => `${h.t}s ${h.heapUsedMb}/${h.heapTotalMb}`).join(', ')}`);
       log(`  RSS: start ${m.rssStartMb} MB, end ${m.rssEndMb} MB, peak ${m.rssPeakSampledMb} MB (high-water mark ${m.rssHighWaterMarkMb} MB), steady growth ${m.steadyGrowthPct}% (${m.steadySlopeMbPerMin} MB/min)`);
@@ -905,6 +912,22 @@ function cpuPerMissUs(mixed, memoryHit) {
   const hitCpu = memoryHit?.cpu?.gateway?.usPerRequest;
   if (cpu == null || hitCpu == null || !(mixed.hitRatio < 1)) return null;
   return round((cpu - mixed.hitRatio * hitCpu) / (1 - mixed.hitRatio), 0);
+}
+
+/**
+ * What the mixed workload allows any server, from Little's law: a closed loop of `connections` clients, where each miss
+ * holds its connection for the upstream delay, cannot exceed connections / (missRatio x delay) requests per second;
+ * and the source's bulkhead (`maxConcurrency` upstream calls at once, default 16) caps misses at maxConcurrency / delay
+ * per second, so requests at that / missRatio. Hits are taken as free, so both are upper bounds.
+ */
+function mixedCeilings(options, maxConcurrency = 16) {
+  const delayS = Math.max(options.upstreamDelay, 1) / 1000;
+  return {
+    connections: options.connections,
+    maxConcurrency,
+    closedLoopRps: Math.round(options.connections / (options.missRatio * delayS)),
+    bulkheadRps: Math.round(maxConcurrency / delayS / options.missRatio),
+  };
 }
 
 /**

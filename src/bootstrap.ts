@@ -164,7 +164,7 @@ export async function createGatewayApp(config: GatewayConfig, logger: Logger): P
     }
     done();
   });
-  installTracing(app, config, logger);
+  await installTracing(app, config, logger);
   setupOpenApi(app, kindDescriptions());
   return app;
 }

@@ -1,11 +1,10 @@
 import {
   type Attributes,
   type Context,
-  createContextKey,
+  type ContextManager,
   ROOT_CONTEXT,
   type Span,
   SpanKind,
-  SpanStatusCode,
   type TextMapGetter,
   type TextMapSetter,
   trace,
@@ -26,9 +25,10 @@ import {
   TraceIdRatioBasedSampler,
   TracerProvider,
 } from '@opentelemetry/sdk-trace';
-import { ATTR_ERROR_TYPE, ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
+import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
 
 import type { TracingConfig } from '../config/config.types.js';
+import { type RequestTracing, sharedContextManager, TRACING_KEY } from './active-tracing.js';
 
 /** Why a span was not exported: the bounded queue was full, or the collector refused or did not answer. */
 export type SpanDropReason = 'queue_full' | 'export_failed';
@@ -56,12 +56,6 @@ export interface GatewayTracingOptions {
   /** A failed export (at most once a minute, so a collector that is down does not flood the log). */
   onExportError?: (error: Error | undefined) => void;
 }
-
-/** Carries the tracing of the current request in an OpenTelemetry context (several gateways may share a process). */
-const TRACING_KEY = createContextKey('profile-gateway tracing');
-
-/** The one context manager of the process, created when the first tracing starts: without tracing there is none. */
-let contextManager: AsyncLocalStorageContextManager | undefined;
 
 const EXPORT_ERROR_LOG_INTERVAL_MS = 60_000;
 
@@ -147,11 +141,11 @@ class CountingExporter implements SpanExporter {
  * front of the OTLP/HTTP exporter (JSON). Export never blocks a request: spans are queued when they end and sent
  * in the background; what cannot be sent is dropped and counted.
  */
-export class GatewayTracing {
+export class GatewayTracing implements RequestTracing {
   readonly tracer: Tracer;
   private readonly provider: TracerProvider;
   private readonly propagator = new W3CTraceContextPropagator();
-  private readonly manager: AsyncLocalStorageContextManager;
+  private readonly manager: ContextManager;
   private lastExportErrorLogMs = Number.NEGATIVE_INFINITY;
   private shutdownStarted: Promise<void> | undefined;
 
@@ -186,8 +180,7 @@ export class GatewayTracing {
       spanProcessors: [counting],
     });
     this.tracer = this.provider.getTracer('profile-gateway');
-    contextManager ??= new AsyncLocalStorageContextManager().enable();
-    this.manager = contextManager;
+    this.manager = sharedContextManager(() => new AsyncLocalStorageContextManager());
   }
 
   /** The caller's trace context from `traceparent` / `tracestate` (the root context when there is none or it is invalid). */
@@ -246,28 +239,5 @@ export class GatewayTracing {
   }
 }
 
-/** The tracing and context of the request running here, or undefined when it is not traced (or tracing is off). */
-export function activeTracing(): { tracing: GatewayTracing; context: Context } | undefined {
-  if (contextManager === undefined) return undefined;
-  const context = contextManager.active();
-  const tracing = context.getValue(TRACING_KEY);
-  return tracing instanceof GatewayTracing ? { tracing, context } : undefined;
-}
-
-/** The problem `code` of an error (domain errors carry one), else its class name. */
-export function errorTypeOf(error: unknown): string {
-  if (typeof error === 'object' && error !== null) {
-    const code = (error as { code?: unknown }).code;
-    if (typeof code === 'string' && /^[A-Z][A-Z0-9_]{0,63}$/.test(code)) return code;
-    if (error instanceof Error) return error.name;
-  }
-  return 'Error';
-}
-
-/** Marks a span as failed with `type` (a problem code, or an HTTP status as text). */
-export function markError(span: Span, type: string): void {
-  span.setAttribute(ATTR_ERROR_TYPE, type);
-  span.setStatus({ code: SpanStatusCode.ERROR, message: type });
-}
-
+export { activeTracing, errorTypeOf, markError } from './active-tracing.js';
 export { SpanKind };

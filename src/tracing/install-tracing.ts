@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 
 import type { GatewayConfig } from '../config/config.types.js';
 import { GatewayMetrics } from '../metrics/gateway-metrics.js';
-import { GatewayTracing,type GatewayTracingOptions } from './gateway-tracing.js';
+import type { GatewayTracing, GatewayTracingOptions } from './gateway-tracing.js';
 import { installServerTracing } from './server-tracing.js';
 import { injectTraceHeaders } from './trace-hooks.js';
 
@@ -33,16 +33,17 @@ export function propagateTraceContext(httpService: HttpService): void {
  * at all (no SDK, no hooks, no context manager). With one: the SDK with its OTLP/HTTP exporter, server spans on the
  * traced routes, `traceparent` / `tracestate` on every upstream request (from the attempt's client span), dropped
  * spans counted in `gateway_tracing_spans_dropped_total`, and the queued spans flushed when the app closes (after
- * its in-flight requests), within a bound.
+ * its in-flight requests), within a bound. The SDK is imported here, only then.
  */
-export function installTracing(
+export async function installTracing(
   app: NestFastifyApplication,
   config: GatewayConfig,
   logger: Logger,
   overrides: Pick<GatewayTracingOptions, 'exporter' | 'batch'> = {},
-): GatewayTracing | undefined {
+): Promise<GatewayTracing | undefined> {
   if (!config.tracing) return undefined;
   const metrics = app.get(GatewayMetrics);
+  const { GatewayTracing } = await import('./gateway-tracing.js');
   const tracing = new GatewayTracing({
     config: config.tracing,
     ...overrides,

@@ -3,7 +3,8 @@ import { SpanKind } from '@opentelemetry/api';
 import { ATTR_HTTP_REQUEST_METHOD, ATTR_HTTP_RESPONSE_STATUS_CODE, ATTR_HTTP_ROUTE, ATTR_URL_SCHEME } from '@opentelemetry/semantic-conventions';
 import type { FastifyInstance } from 'fastify';
 
-import { type GatewayTracing, markError } from './gateway-tracing.js';
+import { markError } from './active-tracing.js';
+import type { GatewayTracing } from './gateway-tracing.js';
 
 declare module 'fastify' {
   interface FastifyRequest {

@@ -7,7 +7,7 @@ import {
   ATTR_SERVER_PORT,
 } from '@opentelemetry/semantic-conventions';
 
-import { activeTracing, errorTypeOf, markError } from './gateway-tracing.js';
+import { activeTracing, errorTypeOf, markError } from './active-tracing.js';
 
 /*
  * The calls the gateway's code makes into tracing. Each one first checks whether the current request is traced
