@@ -97,7 +97,8 @@ const HELP = `npm run bench -- [options]
   --auth=false          run the gateway with auth.disabled (to measure what authentication costs)
   --log-level LEVEL     the gateway's log.level (default info: one JSON line per request)
   --log-file PATH       where the gateway's JSON log lines go (default /dev/null)
-  --gateway-node-options "FLAGS"  extra Node flags of the gateway processes, e.g. "--max-old-space-size=128"
+  --gateway-node-options "FLAGS"  Node flags of the gateway processes (default: the production image's NODE_OPTIONS
+                        from the Dockerfile, the heap limits; "none" for Node's own defaults)
   --node PATH           Node binary of the gateway and the baseline (default: the one running the bench),
                         e.g. node_modules/node/bin/node for the bundled Node 24
   --out DIR             results directory (default bench/results)`;
@@ -407,7 +408,7 @@ async function main() {
     const startGateway = async (name, yaml, nodeArgs = []) => {
       const configPath = path.join(workDir, `${name}.yaml`);
       writeFileSync(configPath, yaml);
-      const extra = options.gatewayNodeOptions.split(' ').filter(Boolean);
+      const extra = gatewayNodeFlags(options.gatewayNodeOptions);
       const gateway = await spawnGateway({ root: ROOT, configPath, port: await freePort(), env, logPath: options.logFile, nodeArgs: [...extra, ...nodeArgs], node: serverNode });
       const stop = () => gateway.stop();
       cleanups.push(stop);
@@ -915,6 +916,18 @@ function cpuPerMissUs(mixed, memoryHit) {
 }
 
 /**
+ * The gateway's Node flags: by default those the production image runs it with (the `NODE_OPTIONS` of the
+ * Dockerfile's runtime stage: heap limits), so the bench measures the runtime that is deployed.
+ */
+function gatewayNodeFlags(option) {
+  if (option === 'none') return [];
+  if (option) return option.split(' ').filter(Boolean);
+  const dockerfile = readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8');
+  const match = /NODE_OPTIONS="([^"]*)"/.exec(dockerfile);
+  return match ? match[1].split(' ').filter(Boolean) : [];
+}
+
+/**
  * What the mixed workload allows any server, from Little's law: a closed loop of `connections` clients, where each miss
  * holds its connection for the upstream delay, cannot exceed connections / (missRatio x delay) requests per second;
  * and the source's bulkhead (`maxConcurrency` upstream calls at once, default 16) caps misses at maxConcurrency / delay
@@ -983,7 +996,7 @@ function formatReport(results) {
   );
   lines.push(
     `gateway: auth ${results.setup.authEnforced ? 'on' : 'OFF'}, metrics ${results.setup.metricsEndpoint ? 'on' : 'OFF'}, JSON logs at ${results.setup.logLevel} to ${results.setup.logDestination}, ` +
-      `Redis + memory tier; ${results.setup.profileBodyBytes} B profile; ` +
+      `Redis + memory tier; ${results.setup.profileBodyBytes} B profile; Node flags ${gatewayNodeFlags(results.options.gatewayNodeOptions).join(' ') || '(none)'}; ` +
       (results.setup.pinning === 'none' ? 'processes not pinned' : `server under test pinned to CPU ${results.setup.pinning.serverCpus}, the rest to CPU ${results.setup.pinning.otherCpus}`),
   );
   lines.push('');

@@ -40,6 +40,8 @@ export interface EntryStoreOptions {
  */
 export class EntryStore {
   private readonly pending = new Set<Promise<void>>();
+  /** Redis reads under way, by key: concurrent lookups of one key share one GET (a stampede makes one, not thousands). */
+  private readonly sharedReads = new Map<string, Promise<TierRead>>();
   private sharedTier: SharedTier | undefined;
   private generations: SourceGenerations;
 
@@ -71,13 +73,24 @@ export class EntryStore {
     return { key: profileCacheKey(keyPrefix, parts, g), leaseKey: profileLeaseKey(keyPrefix, parts, g), shared: this.sharedTier !== undefined && generation !== undefined };
   }
 
-  /** The entry for a lookup: memory tier first, then Redis (copied into memory). */
-  async read(keys: LookupKeys, policy: CachePolicy): Promise<TierRead> {
+  /**
+   * The entry for a lookup: memory tier first, then Redis (copied into memory). A lookup that finds a Redis read of its
+   * key under way takes that read's answer: issued while it was pending, that answer is as recent as its own would be.
+   */
+  read(keys: LookupKeys, policy: CachePolicy): Promise<TierRead> {
     const inMemory = this.options.memory.get(keys.key);
-    if (inMemory || !this.sharedTier) return { entry: inMemory, sharedFailed: false };
-    if (!keys.shared) return { entry: undefined, sharedFailed: true };
-    const read = await this.readShared(keys.key, policy, Number.NEGATIVE_INFINITY);
-    return { entry: read.entry, sharedFailed: read.failed };
+    if (inMemory || !this.sharedTier) return Promise.resolve({ entry: inMemory, sharedFailed: false });
+    if (!keys.shared) return Promise.resolve({ entry: undefined, sharedFailed: true });
+    const { key } = keys;
+    const pending = this.sharedReads.get(key);
+    if (pending) return pending;
+    const reading = this.readShared(key, policy, Number.NEGATIVE_INFINITY).then((read): TierRead => ({ entry: read.entry, sharedFailed: read.failed }));
+    this.sharedReads.set(key, reading);
+    const forget = (): void => {
+      if (this.sharedReads.get(key) === reading) this.sharedReads.delete(key);
+    };
+    reading.then(forget, forget);
+    return reading;
   }
 
   /** The memory copy of a key, if any. */
@@ -119,6 +132,8 @@ export class EntryStore {
    */
   async purgeEntry(keys: LookupKeys, tombstoneTtlMs: number): Promise<PurgeReach> {
     this.options.memory.delete(keys.key);
+    // Lookups from now on read Redis afresh instead of joining a read that may answer from before the purge.
+    this.sharedReads.delete(keys.key);
     if (!this.sharedTier) return 'memory-only';
     if (!keys.shared) return 'failed';
     const now = this.options.now();

@@ -37,6 +37,22 @@ describe(`${ProfileCache.name} across instances sharing Redis`, () => {
     expect(profileOf(waiter[0]!.entry).displayName).toBe('Shared');
   });
 
+  it('should make one Redis read for a stampede of lookups of one key on one instance, not one per lookup', async () => {
+    const { clock, redis, instance } = fleet();
+    const a = instance('a');
+    const call = deferred<FetchedProfile>();
+    a.fetch.mockReturnValue(call.promise);
+
+    const answers = Array.from({ length: 50 }, () => a.cache.get(a.lookup()));
+    await clock.advance(10);
+    call.resolve(testFetched());
+    await clock.run(Promise.all(answers));
+
+    expect(a.fetch).toHaveBeenCalledTimes(1);
+    // The lookups' read, and the re-check the call makes when it takes the lease.
+    expect(redis.reads.filter((key) => key === ENTRY_KEY).length).toBeLessThanOrEqual(2);
+  });
+
   it('should pass each wait on the holder through the tracer it was given, and only that wait', async () => {
     const { clock, instance } = fleet();
     const ends: string[] = [];

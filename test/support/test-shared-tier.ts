@@ -19,6 +19,8 @@ export class InMemoryRedis {
   down = false;
   /** Every lease taken, with its TTL, in order. */
   readonly leasesTaken: Array<{ key: string; ttlMs: number }> = [];
+  /** Every entry read (GET), by key, in order. */
+  readonly reads: string[] = [];
   /** Called before each lease attempt (lets a spec change the data in between). */
   beforeLease: (() => void) | undefined;
   private readonly values = new Map<string, Value>();
@@ -82,6 +84,7 @@ export class InMemorySharedTier implements SharedTier {
   }
 
   read(key: string): Promise<SharedRead> {
+    this.redis.reads.push(key);
     if (this.redis.down) return Promise.resolve({ ok: false });
     return Promise.resolve({ ok: true, text: this.redis.get(key) });
   }
