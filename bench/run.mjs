@@ -563,7 +563,9 @@ async function main() {
       const direct = [];
       const statuses = {};
       const coldDisturbance = disturbanceMeter();
+      let cpuAtWarmupEnd = null;
       for (let i = 0; i < warmup + options.coldRequests; i++) {
+        if (i === warmup) cpuAtWarmupEnd = totalCpuMs(processCpuMs(gateway.pid));
         const g = await timedGet(`${gateway.url}/profiles/${SOURCE}/cold-${RUN_ID}-${i}`, { headers: AUTH, agent: agentGateway });
         const d = await timedGet(`${upstream.url}/v1/users/direct-${RUN_ID}-${i}?expand[]=memberships&expand[]=memberships.company`, {
           headers: { authorization: `Bearer ak_${BENCH_USERTOUR_TOKEN}` },
@@ -575,6 +577,7 @@ async function main() {
         viaGateway.push(g.ms);
         direct.push(d.ms);
       }
+      const coldCpuMs = totalCpuMs(processCpuMs(gateway.pid)) - cpuAtWarmupEnd;
       agentGateway.destroy();
       agentUpstream.destroy();
       const g = latencyStats(viaGateway);
@@ -590,10 +593,12 @@ async function main() {
         addedP99Ms: round(g.p99 - d.p99, 3),
         addedToNominalDelayMedianMs: round(g.p50 - options.upstreamDelay, 3),
         addedToNominalDelayP99Ms: round(g.p99 - options.upstreamDelay, 3),
+        // The gateway's CPU per miss while it serves nothing else: each miss also pays for waking the process up.
+        gatewayCpuUsPerMiss: round((coldCpuMs * 1000) / viaGateway.length, 0),
       };
       const c = results.cases.coldMiss;
       log(`  via gateway p50 ${c.viaGatewayMs.p50} / p99 ${c.viaGatewayMs.p99} ms; direct p50 ${c.directUpstreamMs.p50} / p99 ${c.directUpstreamMs.p99} ms`);
-      log(`  added by the gateway: median ${c.addedMedianMs} ms, p99 ${c.addedP99Ms} ms (vs the nominal ${options.upstreamDelay} ms: ${c.addedToNominalDelayMedianMs} / ${c.addedToNominalDelayP99Ms} ms); responses ${JSON.stringify(statuses)}`);
+      log(`  added by the gateway: median ${c.addedMedianMs} ms, p99 ${c.addedP99Ms} ms (vs the nominal ${options.upstreamDelay} ms: ${c.addedToNominalDelayMedianMs} / ${c.addedToNominalDelayP99Ms} ms); gateway CPU ${c.gatewayCpuUsPerMiss} µs per miss; responses ${JSON.stringify(statuses)}`);
     }
 
     if (cases.has('stampede')) {
@@ -913,6 +918,10 @@ function cpuPerMissUs(mixed, memoryHit) {
   const hitCpu = memoryHit?.cpu?.gateway?.usPerRequest;
   if (cpu == null || hitCpu == null || !(mixed.hitRatio < 1)) return null;
   return round((cpu - mixed.hitRatio * hitCpu) / (1 - mixed.hitRatio), 0);
+}
+
+function totalCpuMs({ user, system }) {
+  return user + system;
 }
 
 /**
