@@ -40,7 +40,7 @@ export interface EntryStoreOptions {
  */
 export class EntryStore {
   private readonly pending = new Set<Promise<void>>();
-  /** Redis reads under way, by key: concurrent lookups of one key share one GET (a stampede makes one, not thousands). */
+  /** Joinable Redis reads under way, by key (`read` with `join`). */
   private readonly sharedReads = new Map<string, Promise<TierRead>>();
   private sharedTier: SharedTier | undefined;
   private generations: SourceGenerations;
@@ -74,14 +74,21 @@ export class EntryStore {
   }
 
   /**
-   * The entry for a lookup: memory tier first, then Redis (copied into memory). A lookup that finds a Redis read of its
-   * key under way takes that read's answer: issued while it was pending, that answer is as recent as its own would be.
+   * The entry for a lookup: memory tier first, then Redis (copied into memory). With `join`, a lookup that finds a
+   * Redis read of its key under way takes that read's answer (issued while it was pending, it is as recent as its own
+   * would be): the cache asks for it while an upstream call for the key is in flight, so a stampede makes one read at a
+   * time, not one per request.
    */
-  read(keys: LookupKeys, policy: CachePolicy): Promise<TierRead> {
+  async read(keys: LookupKeys, policy: CachePolicy, join = false): Promise<TierRead> {
     const inMemory = this.options.memory.get(keys.key);
-    if (inMemory || !this.sharedTier) return Promise.resolve({ entry: inMemory, sharedFailed: false });
-    if (!keys.shared) return Promise.resolve({ entry: undefined, sharedFailed: true });
-    const { key } = keys;
+    if (inMemory || !this.sharedTier) return { entry: inMemory, sharedFailed: false };
+    if (!keys.shared) return { entry: undefined, sharedFailed: true };
+    if (join) return this.joinedRead(keys.key, policy);
+    const read = await this.readShared(keys.key, policy, Number.NEGATIVE_INFINITY);
+    return { entry: read.entry, sharedFailed: read.failed };
+  }
+
+  private joinedRead(key: string, policy: CachePolicy): Promise<TierRead> {
     const pending = this.sharedReads.get(key);
     if (pending) return pending;
     const reading = this.readShared(key, policy, Number.NEGATIVE_INFINITY).then((read): TierRead => ({ entry: read.entry, sharedFailed: read.failed }));

@@ -63,7 +63,8 @@ export class ProfileCache {
     const keys = await this.store.keysOf(lookup.key);
     const { key } = keys;
     const { noCache = false } = lookup.directives;
-    const read = noCache ? { entry: undefined, sharedFailed: false } : await this.store.read(keys, lookup.policy);
+    // While this process calls the upstream for the key, its other lookups share one Redis read at a time.
+    const read = noCache ? { entry: undefined, sharedFailed: false } : await this.store.read(keys, lookup.policy, this.flights.current(key) !== undefined);
     // An entry stored by this process while Redis was being read (the call finished in between).
     const entry = read.entry ?? (noCache || this.flights.current(key) ? undefined : this.store.fromMemory(key));
     const now = this.clock.now();
