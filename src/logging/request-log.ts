@@ -47,10 +47,6 @@ export class RequestLog {
     this.bindings = (logger as unknown as Record<symbol, string>)[pino.symbols.chindingsSym] ?? '';
   }
 
-  enabled(level: RequestLogLevel): boolean {
-    return this.logger.isLevelEnabled(level);
-  }
-
   write(level: RequestLogLevel, fields: RequestLogFields): void {
     if (!this.logger.isLevelEnabled(level)) return;
     let line = `${LEVEL_LABEL[level]}${this.isoTime()}"${this.bindings},"reqId":${JSON.stringify(fields.reqId)}`;

@@ -4,7 +4,7 @@ import {
   type ContextManager,
   ROOT_CONTEXT,
   type Span,
-  SpanKind,
+  type SpanKind,
   type TextMapGetter,
   type TextMapSetter,
   trace,
@@ -239,5 +239,3 @@ export class GatewayTracing implements RequestTracing {
   }
 }
 
-export { activeTracing, errorTypeOf, markError } from './active-tracing.js';
-export { SpanKind };
