@@ -1,6 +1,7 @@
 
-import { fetchSpy, LONG, lookupOf, sleep, uniquePrefix, useCacheRedisKit, waitUntil } from '../../test/support/cache-redis-kit.js';
+import { fetchSpy, LONG, lookupOf, uniquePrefix, useCacheRedisKit } from '../../test/support/cache-redis-kit.js';
 import { testFetched } from '../../test/support/test-profiles.js';
+import { sleep, waitUntil } from '../../test/support/wait.js';
 import type { CachePolicy } from '../config/config.types.js';
 import { NotCachedError, ProfileNotFoundError, UpstreamFailureError, UpstreamTimeoutError } from '../profiles/profile.errors.js';
 import { decodeEntry, profileOf } from './cache-entry.js';

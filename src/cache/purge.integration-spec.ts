@@ -3,6 +3,7 @@ import { Cluster, Redis } from 'ioredis';
 
 import { type RedisClusterProcess, startRedisCluster } from '../../test/support/redis-cluster.mjs';
 import { testFetched } from '../../test/support/test-profiles.js';
+import { sleep, waitUntil } from '../../test/support/wait.js';
 import type { CachePolicy, RedisConfig } from '../config/config.types.js';
 import type { FetchedProfile } from '../profiles/profile-source.port.js';
 import { profileOf } from './cache-entry.js';
@@ -20,16 +21,6 @@ let prefixCounter = 0;
 function uniquePrefix(): string {
   prefixCounter += 1;
   return `purge-${process.pid}-${Date.now().toString(36)}-${prefixCounter}`;
-}
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function waitUntil(condition: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(10);
-  }
 }
 
 /** One gateway instance's cache; its upstream answers `givenName: <version>` of the id after `delayMs`. */

@@ -1,8 +1,9 @@
 import { jest } from '@jest/globals';
 import { Redis } from 'ioredis';
 
-import { fetchSpy, LONG, lookupOf, observerSpy, uniquePrefix, useCacheRedisKit, waitUntil } from '../../test/support/cache-redis-kit.js';
+import { fetchSpy, LONG, lookupOf, observerSpy, uniquePrefix, useCacheRedisKit } from '../../test/support/cache-redis-kit.js';
 import { type RedisProcess, startRedis } from '../../test/support/redis-server.mjs';
+import { waitUntil } from '../../test/support/wait.js';
 import { profileCacheKey } from './cache-keys.js';
 import { cacheStatusOf } from './cache-outcome.js';
 import { createProfileCache } from './index.js';

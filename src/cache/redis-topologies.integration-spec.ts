@@ -4,6 +4,7 @@ import { Cluster, Redis } from 'ioredis';
 import { type RedisClusterProcess, startRedisCluster } from '../../test/support/redis-cluster.mjs';
 import { type RedisSentinelProcess, startRedisSentinel } from '../../test/support/redis-sentinel.mjs';
 import { testFetched } from '../../test/support/test-profiles.js';
+import { sleep, waitUntil } from '../../test/support/wait.js';
 import type { CachePolicy, RedisConfig } from '../config/config.types.js';
 import type { FetchedProfile } from '../profiles/profile-source.port.js';
 import { profileOf } from './cache-entry.js';
@@ -20,22 +21,10 @@ function uniquePrefix(): string {
   return `topo-${process.pid}-${Date.now().toString(36)}-${prefixCounter}`;
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-async function waitUntil(condition: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
-}
-
 async function openInstance(redis: RedisConfig) {
   const cache = createProfileCache({ redis, memory: { maxItems: 1_000, ttlMs: 60_000 }, logger: { warn: jest.fn(), error: jest.fn() } });
   opened.push(cache);
-  await waitUntil(() => cache.status() === 'up', 10_000, 'Redis to connect');
+  await waitUntil(() => cache.status() === 'up', 10_000, 'Redis to connect', 20);
   const fetch = jest.fn<(id: string) => Promise<FetchedProfile>>((id) => Promise.resolve(testFetched({ id })));
   const lookup = (id = 'usr_1', directives: CacheDirectives = {}): CacheLookup => ({
     key: { source: 'crm-usertour', by: 'id', id },
@@ -152,8 +141,9 @@ describe('ProfileCache on a Redis Cluster', () => {
       },
       10_000,
       'writes to resume',
+      20,
     );
-    await waitUntil(() => a.cache.status() === 'up', 11_000, 'the cache to report up');
+    await waitUntil(() => a.cache.status() === 'up', 11_000, 'the cache to report up', 20);
   }, 40_000);
 });
 
@@ -208,8 +198,9 @@ describe('ProfileCache behind Redis Sentinel', () => {
         },
         10_000,
         'writes to reach the promoted replica',
+        20,
       );
-      await waitUntil(() => a.cache.status() === 'up', 5_000, 'the cache to report up');
+      await waitUntil(() => a.cache.status() === 'up', 5_000, 'the cache to report up', 20);
     } finally {
       await promoted.quit();
     }

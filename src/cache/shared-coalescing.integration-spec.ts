@@ -2,6 +2,7 @@ import { jest } from '@jest/globals';
 import { Redis } from 'ioredis';
 
 import { testFetched } from '../../test/support/test-profiles.js';
+import { sleep, waitUntil } from '../../test/support/wait.js';
 import type { CachePolicy, RedisConfig } from '../config/config.types.js';
 import { ProfileNotFoundError, UpstreamTimeoutError } from '../profiles/profile.errors.js';
 import type { FetchedProfile } from '../profiles/profile-source.port.js';
@@ -21,18 +22,6 @@ let raw: Redis;
 function uniquePrefix(): string {
   prefixCounter += 1;
   return `lease-${process.pid}-${Date.now().toString(36)}-${prefixCounter}`;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-async function waitUntil(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(10);
-  }
 }
 
 /** One gateway instance's cache on the test Redis. */

@@ -2,6 +2,7 @@ import { HttpService } from '@nestjs/axios';
 import axios from 'axios';
 
 import { type FakeUpstream, startFakeUpstream } from '../../sandbox/fake-upstream.js';
+import { testSourceConfig } from '../../test/support/real-source.js';
 import type { SourceConfig } from '../config/config.types.js';
 import { UpstreamTimeoutError, UpstreamUnavailableError } from '../profiles/profile.errors.js';
 import type { JsonValue } from '../profiles/profile.model.js';
@@ -15,22 +16,17 @@ const NOT_FOUND: NotFoundRule = { id: '15241578750190521233', isProfileNotFound:
 
 /** The defaults of the configuration file: 2 s budget, 16 in flight, 100 queued, 5 consecutive failures open. */
 function sourceConfig(baseUrl: string, overrides: Partial<SourceConfig> = {}): SourceConfig {
-  return {
+  return testSourceConfig({
     name: 'product-analytics',
     kind: 'vemetric',
     baseUrl,
     token: 'vem_abcdefghijklmnopqrstuvwxyz012345',
-    options: {},
-    timeoutMs: 2_000,
     retries: 2,
-    connectTimeoutMs: 1_000,
     maxResponseBytes: 100_000,
     maxConcurrency: 16,
     maxQueue: 100,
-    circuitBreaker: { failureThreshold: 5, halfOpenAfterMs: 30_000 },
-    cache: { ttlMs: 60_000, staleWhileRevalidateMs: 0, staleIfErrorMs: 0, notFoundTtlMs: 0 },
     ...overrides,
-  };
+  });
 }
 
 async function settle(lookups: Array<Promise<unknown>>): Promise<{ ok: number; errors: unknown[] }> {

@@ -13,6 +13,7 @@ import { vemetricFake } from '../../sandbox/kinds/vemetric/vemetric.fake.js';
 import { VEMETRIC_SANDBOX_TOKEN, vemetricSandboxData } from '../../sandbox/kinds/vemetric/vemetric.sandbox.js';
 import { type RedisProcess, startRedis } from '../../test/support/redis-server.mjs';
 import { tempDir } from '../../test/support/temp-dirs.js';
+import { sleep } from '../../test/support/wait.js';
 import { ProfilesService } from '../api/profiles.service.js';
 import { profileOf } from '../cache/cache-entry.js';
 import { createProfileCache, type ProfileCache } from '../cache/index.js';
@@ -39,10 +40,6 @@ function tempFile(name: string, text: string): string {
   const file = path.join(tempDir('pgw-warm-'), name);
   writeFileSync(file, text);
   return file;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /** Org-directory users 4 and 17 of the sandbox, plus users 100 to 100 + extra - 1. */

@@ -1,8 +1,7 @@
 import { orgDirectoryFake } from '../../sandbox/kinds/org-directory/org-directory.fake.js';
 import { ORG_DIRECTORY_SANDBOX_TOKEN, orgDirectorySandboxData } from '../../sandbox/kinds/org-directory/org-directory.sandbox.js';
 import { type Harness, startHarness, TEST_API_KEY } from '../support/gateway-harness.js';
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+import { sleep } from '../support/wait.js';
 
 /** The cache's HTTP semantics (contract sections 1, 4 and 5) through the whole app, with the real Redis. */
 describe('profile caching over HTTP (e2e, real Redis)', () => {

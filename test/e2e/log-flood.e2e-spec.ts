@@ -1,12 +1,9 @@
 import { vemetricFake } from '../../sandbox/kinds/vemetric/vemetric.fake.js';
 import { VEMETRIC_SANDBOX_TOKEN, vemetricSandboxData } from '../../sandbox/kinds/vemetric/vemetric.sandbox.js';
 import { type Harness, startHarness, TEST_API_KEY } from '../support/gateway-harness.js';
+import { sleep } from '../support/wait.js';
 
 const IDS = ['15241578750190521233', '9871362519984412057', '4400128813370022'];
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
 
 /**
  * Issue 17, item 4: during upstream chaos every stale-while-revalidate answer started a background refresh that

@@ -4,12 +4,11 @@ import { ORG_DIRECTORY_SANDBOX_TOKEN, orgDirectorySandboxData } from '../../sand
 import { vemetricFake } from '../../sandbox/kinds/vemetric/vemetric.fake.js';
 import { VEMETRIC_SANDBOX_TOKEN, vemetricSandboxData } from '../../sandbox/kinds/vemetric/vemetric.sandbox.js';
 import { type Harness, request, startHarness, TEST_API_KEY } from '../support/gateway-harness.js';
+import { sleep } from '../support/wait.js';
 
 const READER_KEY = 'reader-key-0123456789abcdef';
 const SCOPED_PURGER_KEY = 'scoped-purger-key-0123456789';
 const MISS = 'profile-gateway; fwd=miss; stored';
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
 /** Log lines are written asynchronously: waits up to 2 s for one that matches. */
 async function logged(h: Harness, matches: (line: string) => boolean): Promise<boolean> {
   for (let i = 0; i < 100; i++) {

@@ -5,14 +5,11 @@ import { VEMETRIC_SANDBOX_TOKEN, vemetricSandboxData } from '../../sandbox/kinds
 import { profileCacheKey } from '../../src/cache/cache-keys.js';
 import { type Harness, startHarness, TEST_API_KEY } from '../support/gateway-harness.js';
 import { type RedisProcess, startRedis } from '../support/redis-server.mjs';
+import { sleep } from '../support/wait.js';
 
 const UPSTREAM_MS = 100;
 const HIT_ID = '15241578750190521233';
 const PREFIX = 'freeze';
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
 
 async function timedGet(h: Harness, path: string): Promise<{ status: number; ms: number; cacheStatus: string | null }> {
   const started = performance.now();

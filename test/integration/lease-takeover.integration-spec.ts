@@ -6,22 +6,11 @@ import { type FakeRequest, type FakeUpstream, startFakeUpstream } from '../../sa
 import { usertourFake, type UsertourFakeData } from '../../sandbox/kinds/usertour/usertour.fake.js';
 import { USERTOUR_SANDBOX_TOKEN } from '../../sandbox/kinds/usertour/usertour.sandbox.js';
 import { type GatewayProcess, startGatewayProcess } from '../support/gateway-process.js';
+import { sleep, waitUntil } from '../support/wait.js';
 
 const API_KEY = 'lease-takeover-caller-key-0123456789';
 const TIMEOUT_MS = 2_000;
 const REDIS_URL = process.env.REDIS_URL as string;
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-async function waitUntil(condition: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(5);
-  }
-}
 
 async function ready(gateway: GatewayProcess): Promise<boolean> {
   const response = await fetch(`${gateway.url}/health/ready`).catch(() => undefined);
@@ -91,7 +80,7 @@ sources:
 `,
     );
     [a, b] = await Promise.all([startGatewayProcess({ name: 'A', configFile }), startGatewayProcess({ name: 'B', configFile })]);
-    await waitUntil(async () => (await ready(a)) && (await ready(b)), 10_000, 'both gateways to be ready');
+    await waitUntil(async () => (await ready(a)) && (await ready(b)), 10_000, 'both gateways to be ready', 5);
   }, 30_000);
 
   afterAll(async () => {
@@ -114,7 +103,7 @@ sources:
       data.users.push({ id: 'usr_live', attributes: { name: 'Live' }, createdAt: '2025-01-02T03:04:05.000Z' });
       upstream.enqueue({ type: 'hang' }, 1);
       const holder = timedGet(a, 'usr_live');
-      await waitUntil(() => callsFor('usr_live').length === 1, 5_000, 'the holder’s upstream call');
+      await waitUntil(() => callsFor('usr_live').length === 1, 5_000, 'the holder’s upstream call', 5);
 
       const startedAt = Date.now();
       const waiter = await timedGet(b, 'usr_live');
@@ -130,7 +119,7 @@ sources:
       data.users.push({ id: 'usr_killed', attributes: { name: 'Survivor' }, createdAt: '2025-01-02T03:04:05.000Z' });
       upstream.enqueue({ type: 'hang' }, 1);
       void timedGet(a, 'usr_killed').catch(() => undefined);
-      await waitUntil(() => callsFor('usr_killed').length === 1, 5_000, 'the holder’s upstream call');
+      await waitUntil(() => callsFor('usr_killed').length === 1, 5_000, 'the holder’s upstream call', 5);
 
       const startedAt = Date.now();
       const waiting = timedGet(b, 'usr_killed');

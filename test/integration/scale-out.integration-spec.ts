@@ -11,6 +11,7 @@ import { profileCacheKey } from '../../src/cache/cache-keys.js';
 import { type GatewayProcess, startGatewayProcess } from '../support/gateway-process.js';
 import { type RedisClusterProcess, startRedisCluster } from '../support/redis-cluster.mjs';
 import { freePort } from '../support/redis-server.mjs';
+import { sleep, waitUntil } from '../support/wait.js';
 
 const API_KEY = 'scale-out-caller-key-0123456789';
 const UPSTREAM_LATENCY_MS = 200;
@@ -20,10 +21,6 @@ interface Answer {
   cacheStatus: string | null;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- bodies are asserted structurally in tests
   body: any;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 function userOf(id: string, name = `User ${id}`): UsertourFakeUser {
@@ -48,14 +45,6 @@ async function health(gateway: GatewayProcess): Promise<string> {
   const response = await fetch(`${gateway.url}/health/ready`);
   const body = (await response.json()) as { status?: string };
   return body.status ?? `HTTP ${response.status}`;
-}
-
-async function waitUntil(condition: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(25);
-  }
 }
 
 /** The gateway configuration: one usertour source on `upstreamUrl`, the given `cache.redis` block. */
@@ -261,6 +250,7 @@ describe('two gateway processes on a Redis Cluster', () => {
           },
           10_000,
           'instance B to store in Redis again',
+          25,
         );
         await sleep(300);
       } finally {

@@ -5,6 +5,7 @@ import { type CacheDirectives, type CacheLookup, type CacheObserver, createProfi
 import type { CachePolicy } from '../../src/config/config.types.js';
 import type { FetchedProfile } from '../../src/profiles/profile-source.port.js';
 import { testFetched } from './test-profiles.js';
+import { waitUntil } from './wait.js';
 
 /** What the ProfileCache integration specs share: real caches on the suite's Redis, closed after each test. */
 
@@ -16,18 +17,6 @@ let prefixCounter = 0;
 export function uniquePrefix(): string {
   prefixCounter += 1;
   return `it-${process.pid}-${Date.now().toString(36)}-${prefixCounter}`;
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-export async function waitUntil(condition: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(10);
-  }
 }
 
 export function lookupOf(fetch: () => Promise<FetchedProfile>, policy: CachePolicy, directives: CacheDirectives = {}, id = 'usr_1'): CacheLookup {
