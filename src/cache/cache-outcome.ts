@@ -1,7 +1,7 @@
 import type { StaleReason } from './freshness-decision.js';
 
 /** RFC 9211 cache name of the gateway. */
-export const CACHE_NAME = 'profile-gateway';
+const CACHE_NAME = 'profile-gateway';
 
 /**
  * What the cache did for one lookup, as a typed value: the `Cache-Status` header, the request log, the metrics labels

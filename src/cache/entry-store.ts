@@ -4,6 +4,7 @@ import { profileCacheKey, type ProfileKeyParts, profileLeaseKey, sourceGeneratio
 import { entryLifetimeMs, redisTtlMs } from './freshness.js';
 import type { MemoryTier } from './memory-tier.js';
 import { type InvalidationMessage, isGenerationAnnouncement, type SharedTier } from './shared-tier.js';
+import { SingleFlight } from './single-flight.js';
 import { SourceGenerations } from './source-generations.js';
 
 /**
@@ -41,7 +42,7 @@ export interface EntryStoreOptions {
 export class EntryStore {
   private readonly pending = new Set<Promise<void>>();
   /** Joinable Redis reads under way, by key (`read` with `join`). */
-  private readonly sharedReads = new Map<string, Promise<TierRead>>();
+  private readonly sharedReads = new SingleFlight<TierRead>();
   private sharedTier: SharedTier | undefined;
   private generations: SourceGenerations;
 
@@ -70,7 +71,14 @@ export class EntryStore {
     const generation = typeof known === 'number' || known === undefined ? known : await known;
     const { keyPrefix } = this.options;
     const g = generation ?? 0;
-    return { key: profileCacheKey(keyPrefix, parts, g), leaseKey: profileLeaseKey(keyPrefix, parts, g), shared: this.sharedTier !== undefined && generation !== undefined };
+    return {
+      key: profileCacheKey(keyPrefix, parts, g),
+      // Built only by a lookup that goes to the upstream through Redis, not by every hit.
+      get leaseKey() {
+        return profileLeaseKey(keyPrefix, parts, g);
+      },
+      shared: this.sharedTier !== undefined && generation !== undefined,
+    };
   }
 
   /**
@@ -79,25 +87,18 @@ export class EntryStore {
    * would be): the cache asks for it while an upstream call for the key is in flight, so a stampede makes one read at a
    * time, not one per request.
    */
-  async read(keys: LookupKeys, policy: CachePolicy, join = false): Promise<TierRead> {
+  async read(keys: LookupKeys, policy: CachePolicy, join: boolean): Promise<TierRead> {
     const inMemory = this.options.memory.get(keys.key);
     if (inMemory || !this.sharedTier) return { entry: inMemory, sharedFailed: false };
     if (!keys.shared) return { entry: undefined, sharedFailed: true };
-    if (join) return this.joinedRead(keys.key, policy);
-    const read = await this.readShared(keys.key, policy, Number.NEGATIVE_INFINITY);
-    return { entry: read.entry, sharedFailed: read.failed };
+    const { key } = keys;
+    if (!join) return this.readTier(key, policy);
+    return (this.sharedReads.current(key) ?? this.sharedReads.start(key, () => this.readTier(key, policy))).promise;
   }
 
-  private joinedRead(key: string, policy: CachePolicy): Promise<TierRead> {
-    const pending = this.sharedReads.get(key);
-    if (pending) return pending;
-    const reading = this.readShared(key, policy, Number.NEGATIVE_INFINITY).then((read): TierRead => ({ entry: read.entry, sharedFailed: read.failed }));
-    this.sharedReads.set(key, reading);
-    const forget = (): void => {
-      if (this.sharedReads.get(key) === reading) this.sharedReads.delete(key);
-    };
-    reading.then(forget, forget);
-    return reading;
+  private async readTier(key: string, policy: CachePolicy): Promise<TierRead> {
+    const read = await this.readShared(key, policy, Number.NEGATIVE_INFINITY);
+    return { entry: read.entry, sharedFailed: read.failed };
   }
 
   /** The memory copy of a key, if any. */
@@ -140,7 +141,7 @@ export class EntryStore {
   async purgeEntry(keys: LookupKeys, tombstoneTtlMs: number): Promise<PurgeReach> {
     this.options.memory.delete(keys.key);
     // Lookups from now on read Redis afresh instead of joining a read that may answer from before the purge.
-    this.sharedReads.delete(keys.key);
+    this.sharedReads.supersede(keys.key);
     if (!this.sharedTier) return 'memory-only';
     if (!keys.shared) return 'failed';
     const now = this.options.now();

@@ -5,20 +5,17 @@ import { ProfileCache } from './profile-cache.js';
 import type { InvalidationMessage, RedisOperation } from './shared-tier.js';
 
 export type { CachedProfile } from './cache-entry.js';
-export type { CacheLabel, CacheOutcome, ServedOutcome } from './cache-outcome.js';
+export type { CacheOutcome, ServedOutcome } from './cache-outcome.js';
 export type {
   CacheAnswer,
   CacheFacts,
   CacheHealth,
-  CacheLogger,
   CacheLookup,
   CacheObserver,
   CacheTracer,
   FetchBudget,
-  ProfileCacheKey,
-  ProfileCacheOptions,
 } from './cache-types.js';
-export { CachedNotFoundError, DEFAULT_BUDGET_MS } from './cache-types.js';
+export { CachedNotFoundError } from './cache-types.js';
 export type { CacheClock } from './clock.js';
 export type { PurgeReach } from './entry-store.js';
 export type { CacheDirectives } from './freshness-decision.js';

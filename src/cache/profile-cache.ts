@@ -65,27 +65,28 @@ export class ProfileCache {
     const { noCache = false } = lookup.directives;
     // While this process calls the upstream for the key, its other lookups share one Redis read at a time.
     const read = noCache ? { entry: undefined, sharedFailed: false } : await this.store.read(keys, lookup.policy, this.flights.current(key) !== undefined);
+    // A `no-cache` request always starts its own call: one that started before it may hold data from before a change.
+    const inFlight = noCache ? undefined : this.flights.current(key);
     // An entry stored by this process while Redis was being read (the call finished in between).
-    const entry = read.entry ?? (noCache || this.flights.current(key) ? undefined : this.store.fromMemory(key));
+    const entry = read.entry ?? (noCache || inFlight ? undefined : this.store.fromMemory(key));
     const now = this.clock.now();
     const decision = decideFreshness(entry, lookup.policy, now, lookup.directives);
-    const afterMs = entry?.fetchedAtMs ?? Number.NEGATIVE_INFINITY;
-    const coordination: Coordination = noCache ? { mode: 'announce' } : read.sharedFailed ? { mode: 'alone' } : { mode: 'lease', afterMs };
+    // Only for a call this lookup starts (not allocated on a hit).
+    const coordination = (): Coordination =>
+      noCache ? { mode: 'announce' } : read.sharedFailed ? { mode: 'alone' } : { mode: 'lease', afterMs: entry?.fetchedAtMs ?? Number.NEGATIVE_INFINITY };
     switch (decision.kind) {
       case 'hit':
         return this.serve(lookup, entry!, { kind: 'hit', ttlSeconds: decision.ttlSeconds, notFound: entry!.kind === 'not-found' }, now);
       case 'stale':
-        if (decision.revalidate) this.refreshInBackground(keys, lookup, coordination);
+        if (decision.revalidate) this.refreshInBackground(keys, lookup, coordination());
         return this.serve(lookup, entry!, { kind: 'stale', staleSeconds: decision.staleSeconds, reason: decision.reason }, now);
       case 'not-cached':
         this.observe(lookup, { kind: 'not-cached' });
         throw new NotCachedError(lookup.key.source, lookup.key.id);
       case 'fetch': {
-        // A `no-cache` request always starts its own call: one that started before it may hold data from before a change.
-        const joined = noCache ? undefined : this.flights.current(key);
-        const flight = joined ?? this.startFlight(keys, lookup, coordination, deadlineMs);
+        const flight = inFlight ?? this.startFlight(keys, lookup, coordination(), deadlineMs);
         const stale = entry?.kind === 'profile' ? entry : undefined;
-        return this.forward({ lookup, flight, collapsed: joined !== undefined, ...decision, stale, deadlineMs });
+        return this.forward({ lookup, flight, collapsed: inFlight !== undefined, ...decision, stale, deadlineMs });
       }
     }
   }
@@ -167,7 +168,8 @@ export class ProfileCache {
   }
 
   private supersedeSource(source: string): void {
-    this.flights.supersedeWhere((key) => key.startsWith(sourceKeyPrefix(this.keyPrefix, source)));
+    const prefix = sourceKeyPrefix(this.keyPrefix, source);
+    this.flights.supersedeWhere((key) => key.startsWith(prefix));
   }
 
   private startFlight(keys: LookupKeys, lookup: CacheLookup, coordination: Coordination, deadlineMs: number): Flight<FlightResult> {

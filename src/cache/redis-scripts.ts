@@ -1,10 +1,10 @@
 /** The Lua scripts of the Redis tier. Each touches one key, so it runs on any Redis Cluster node. */
 
 /** Compare-and-delete: only the holder's token releases a lease. */
-export const RELEASE_LEASE_SCRIPT = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0";
+const RELEASE_LEASE_SCRIPT = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0";
 
 /** Compare-and-extend: only the holder's token extends a lease. */
-export const EXTEND_LEASE_SCRIPT = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) end return 0";
+const EXTEND_LEASE_SCRIPT = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) end return 0";
 
 /**
  * The entry write: `SET key text PX ttl`, unless the key holds a purge tombstone written at or after the fetch started
@@ -12,7 +12,7 @@ export const EXTEND_LEASE_SCRIPT = "if redis.call('get', KEYS[1]) == ARGV[1] the
  * both. One key, so it runs on any Redis Cluster node (a publish reaches the subscribers of every node). Only the first
  * bytes are read (GETRANGE) unless they are a tombstone's, so checking costs nothing for the large entries.
  */
-export const STORE_ENTRY_SCRIPT = `
+const STORE_ENTRY_SCRIPT = `
 local head = redis.call('getrange', KEYS[1], 0, string.len(ARGV[4]) - 1)
 if head == ARGV[4] then
   local purgedAt = tonumber(string.match(redis.call('get', KEYS[1]), '"purgedAtMs":(%d+)'))

@@ -26,7 +26,7 @@ export interface RedisTierOptions {
 }
 
 /** How long a failed command keeps `isReady()` false when no command has succeeded since. */
-export const FAILURE_MEMORY_MS = 10_000;
+const FAILURE_MEMORY_MS = 10_000;
 
 /**
  * The shared tier: GET/SET of entries, leases and the invalidation channel. It never throws: a failed or skipped
