@@ -24,7 +24,7 @@ import { traceLogFields } from './tracing/trace-hooks.js';
 /** A caller's `X-Request-Id` is kept when it is 1-128 visible ASCII characters; otherwise a UUID is generated. */
 const REQUEST_ID = /^[\x21-\x7e]{1,128}$/;
 
-/** The route whose answers are counted in `gateway_profile_requests_total` and carry source facts in the log. */
+/** The route whose reads (GET, HEAD) are counted in `gateway_profile_requests_total`; its answers carry the source in the log. */
 const PROFILE_ROUTE = '/profiles/:source/:id';
 
 /** Largest `POST /profiles/batch` body (contract §7); larger ones are answered 413 `PAYLOAD_TOO_LARGE`. */
@@ -152,7 +152,8 @@ export async function createGatewayApp(config: GatewayConfig, logger: Logger): P
       code: facts?.problemCode,
       batch: facts?.batch,
     });
-    if (profileRoute) {
+    // A purge (`DELETE` on the same route) is counted in gateway_cache_purges_total, not as a profile request.
+    if (profileRoute && request.method !== 'DELETE') {
       metrics.recordProfileRequest({
         source,
         keyName: facts?.keyName,

@@ -135,6 +135,8 @@ sources:
     const metrics = await request(`${h.url}/metrics`);
     expect(metrics.text).toMatch(/gateway_cache_purges_total\{source="dir",scope="source"\} [1-9]/);
     expect(metrics.text).toMatch(/gateway_cache_purges_total\{source="dir",scope="entry"\} [1-9]/);
+    // Purges are not profile reads: none of them is counted as a profile request answered 204.
+    expect(metrics.text).not.toMatch(/gateway_profile_requests_total\{[^}]*outcome="http_204"/);
   });
 
   it('should refuse a key without purge, and a purging key outside its sources, with 403 FORBIDDEN', async () => {
