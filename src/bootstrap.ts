@@ -6,7 +6,6 @@ import { type FastifyError, type FastifyReply, type FastifyRequest, LogControlle
 import type { Logger } from 'pino';
 
 import { AppModule } from './app.module.js';
-import { cacheStatusOf } from './cache/cache-outcome.js';
 import { handleClientError } from './common/client-error.js';
 import { sendProblem } from './common/problem.filter.js';
 import { BadRequestError, MethodNotAllowedError } from './common/request-errors.js';
@@ -44,7 +43,11 @@ export function requestIdOf(request: { headers: Record<string, string | string[]
  */
 export function hostProblem(request: { httpVersion: string; rawHeaders: readonly string[] }): BadRequestError | undefined {
   let hosts = 0;
-  for (let i = 0; i < request.rawHeaders.length; i += 2) if (request.rawHeaders[i]!.toLowerCase() === 'host') hosts++;
+  for (let i = 0; i < request.rawHeaders.length; i += 2) {
+    const name = request.rawHeaders[i]!;
+    // Only four-letter names can be `Host`: the others are not lower-cased at all (this runs on every request).
+    if (name.length === 4 && name.toLowerCase() === 'host') hosts++;
+  }
   if (hosts > 1) return new BadRequestError('More than one Host header');
   if (hosts === 0 && request.httpVersion === '1.1') return new BadRequestError('Missing Host header');
   return undefined;
@@ -146,7 +149,7 @@ export async function createGatewayApp(config: GatewayConfig, logger: Logger): P
       durationMs,
       source: source === undefined ? undefined : clip(source, 64),
       keyName: facts?.keyName,
-      cacheStatus: cacheOutcome === undefined ? undefined : cacheStatusOf(cacheOutcome),
+      cacheStatus: facts?.cacheStatus,
       upstreamStatus: facts?.upstreamStatus,
       upstreamAttempts: facts?.upstreamAttempts,
       code: facts?.problemCode,

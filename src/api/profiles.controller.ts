@@ -23,11 +23,15 @@ function includesRaw(value: unknown): boolean {
  * outcome; the outcome also goes to the request's facts, for the request log and metrics.
  */
 function writeCacheHeaders(request: FastifyRequest, reply: FastifyReply, facts: CacheFacts): void {
-  if (request.facts) request.facts.cacheOutcome = facts.outcome;
+  const cacheStatus = cacheStatusOf(facts.outcome);
+  if (request.facts) {
+    request.facts.cacheOutcome = facts.outcome;
+    request.facts.cacheStatus = cacheStatus;
+  }
   void reply.headers({
     'cache-control': `private, max-age=${facts.maxAgeSeconds}`,
     age: String(facts.ageSeconds),
-    'cache-status': cacheStatusOf(facts.outcome),
+    'cache-status': cacheStatus,
   });
 }
 

@@ -15,6 +15,8 @@ export interface RequestFacts {
   upstreamAttempts: number;
   /** What the cache did, for an answer with caching headers (a profile or a cached 404). */
   cacheOutcome?: ServedOutcome;
+  /** Its `Cache-Status` header value, as sent (and logged). */
+  cacheStatus?: string;
   /** The problem `code` of an error answer. */
   problemCode?: string;
   /** `POST /profiles/batch`: how many lookups it had and how many ended with each status. */
