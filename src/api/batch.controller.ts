@@ -1,14 +1,13 @@
 import { Controller, HttpCode, Inject, Post, Req, Res, UseGuards } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
-import { PerLookupAccess, rateLimitHeaders } from '../auth/api-key.guard.js';
-import { ApiKeyGuard } from '../auth/api-key.guard.js';
+import { ApiKeyGuard, PerLookupAccess, spendBudget } from '../auth/api-key.guard.js';
 import { KeyRateLimiter } from '../auth/key-rate-limiter.js';
 import { UnsupportedMediaTypeError } from '../common/request-errors.js';
 import { GatewayMetrics } from '../metrics/gateway-metrics.js';
 import { recordUpstreamAttempt } from '../metrics/request-context.js';
 import { BatchRouteDocs } from '../openapi/batch-route.docs.js';
-import { DomainError, RateLimitedError } from '../profiles/profile.errors.js';
+import { DomainError } from '../profiles/profile.errors.js';
 import { parseBatchRequest } from './batch.dto.js';
 import { BATCH_OPTIONS, type BatchOptions } from './batch.options.js';
 import { type BatchItemResult, BatchService } from './batch.service.js';
@@ -58,16 +57,7 @@ export class BatchController {
     if (typeof contentType !== 'string' || !JSON_MEDIA_TYPE.test(contentType)) throw new UnsupportedMediaTypeError();
     const batch = parseBatchRequest(request.body, this.options.maxLookups);
     const key = request.apiKey;
-    if (key) {
-      const decision = await this.rateLimiter.consume(key, batch.lookups.length);
-      if (decision) {
-        void reply.headers(rateLimitHeaders(key.name, decision.state));
-        if (!decision.allowed) {
-          this.metrics.recordRateLimited(key.name);
-          throw new RateLimitedError(decision.retryAfterSeconds);
-        }
-      }
-    }
+    if (key) await spendBudget(this.rateLimiter, this.metrics, key, reply, batch.lookups.length);
     const facts = request.facts;
     const results = await this.batch.run(batch, {
       key,

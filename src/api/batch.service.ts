@@ -96,7 +96,8 @@ export class BatchService {
       }
       return result;
     });
-    const deadline = this.delay(this.budgetMsOf(request.lookups));
+    const budgetMs = this.budgetMsOf(request.lookups);
+    const deadline = this.delay(budgetMs);
     const late = deadline.promise.then(() => 'late' as const);
     try {
       return await Promise.all(
@@ -104,7 +105,7 @@ export class BatchService {
           const settled = await Promise.race([result, late]);
           if (settled !== 'late') return settled;
           const lookup = request.lookups[index]!;
-          const error = new UpstreamTimeoutError(lookup.source, this.budgetMsOf(request.lookups));
+          const error = new UpstreamTimeoutError(lookup.source, budgetMs);
           return this.failure(lookup, error, context.requestId, startedAt);
         }),
       );

@@ -30,6 +30,21 @@ export function rateLimitHeaders(keyName: string, state: RateLimitState): Record
   };
 }
 
+/**
+ * Counts `requests` requests against the key's budget (a batch of N lookups counts N): sets `RateLimit` and
+ * `RateLimit-Policy` on the answer for a key with a rate limit, and refuses a spent budget.
+ * @throws RateLimitedError (429, counted in the metrics)
+ */
+export async function spendBudget(rateLimiter: KeyRateLimiter, metrics: GatewayMetrics, key: ApiKeyConfig, reply: FastifyReply, requests = 1): Promise<void> {
+  const decision = await rateLimiter.consume(key, requests);
+  if (!decision) return;
+  void reply.headers(rateLimitHeaders(key.name, decision.state));
+  if (!decision.allowed) {
+    metrics.recordRateLimited(key.name);
+    throw new RateLimitedError(decision.retryAfterSeconds);
+  }
+}
+
 const PER_LOOKUP_ACCESS = 'profile-gateway:per-lookup-access';
 
 /**
@@ -96,16 +111,7 @@ export class ApiKeyGuard implements CanActivate {
     }
     const source = (request.params as Record<string, string | undefined>).source ?? '';
     if (!this.rateLimiter.limits(key)) return this.authorize(key, source, needs.action);
-    return this.rateLimiter.consume(key).then((decision) => {
-      if (decision) {
-        void http.getResponse<FastifyReply>().headers(rateLimitHeaders(key.name, decision.state));
-        if (!decision.allowed) {
-          this.metrics.recordRateLimited(key.name);
-          throw new RateLimitedError(decision.retryAfterSeconds);
-        }
-      }
-      return this.authorize(key, source, needs.action);
-    });
+    return spendBudget(this.rateLimiter, this.metrics, key, http.getResponse<FastifyReply>()).then(() => this.authorize(key, source, needs.action));
   }
 
   private authorize(key: ApiKeyConfig, source: string, action: ApiKeyAction): true {
