@@ -44,6 +44,19 @@ export interface GatewayMetricsOptions {
 }
 
 /**
+ * The labelled child of a metric for one label combination (`id`), made once: prom-client hashes and checks the labels
+ * on every `labels()` call, a hot-path cost on the request path.
+ */
+function childOf<C>(children: Map<string, C>, id: string, make: () => C): C {
+  let child = children.get(id);
+  if (!child) {
+    child = make();
+    children.set(id, child);
+  }
+  return child;
+}
+
+/**
  * The gateway's Prometheus metrics, in a registry of its own (never prom-client's global one, so several gateways can
  * run in one process, e.g. in tests). Labels hold only configured names and bounded values: never ids, keys or tokens.
  */
@@ -178,21 +191,10 @@ export class GatewayMetrics {
     const cache = sample.cacheOutcome ? cacheLabelOf(sample.cacheOutcome) : 'none';
     const key = sample.keyName ?? NO_KEY;
     const outcome = outcomeLabelOf(sample.status, sample.problemCode);
-    // Labelled children are looked up once per label combination, not on every request (a hot-path cost).
-    const requestsId = `${source}\u0000${key}\u0000${outcome}\u0000${cache}`;
-    let requests = this.profileRequestChildren.get(requestsId);
-    if (!requests) {
-      requests = this.profileRequests.labels({ source, key, outcome, cache });
-      this.profileRequestChildren.set(requestsId, requests);
-    }
-    requests.inc();
-    const durationId = `${source}\u0000${cache}`;
-    let duration = this.profileDurationChildren.get(durationId);
-    if (!duration) {
-      duration = this.profileDuration.labels({ source, cache });
-      this.profileDurationChildren.set(durationId, duration);
-    }
-    duration.observe(sample.durationMs / 1000);
+    childOf(this.profileRequestChildren, `${source}\u0000${key}\u0000${outcome}\u0000${cache}`, () =>
+      this.profileRequests.labels({ source, key, outcome, cache }),
+    ).inc();
+    childOf(this.profileDurationChildren, `${source}\u0000${cache}`, () => this.profileDuration.labels({ source, cache })).observe(sample.durationMs / 1000);
   }
 
   /** One `POST /profiles/batch` request; `keyName` undefined with auth disabled. */
@@ -257,13 +259,7 @@ export class GatewayMetrics {
       onOutcome: (source, outcome) => {
         const label = this.sourceLabel(source);
         const outcomeLabel = cacheLabelOf(outcome);
-        const id = `${label}\u0000${outcomeLabel}`;
-        let child = this.cacheOutcomeChildren.get(id);
-        if (!child) {
-          child = this.cacheOutcomes.labels({ source: label, outcome: outcomeLabel });
-          this.cacheOutcomeChildren.set(id, child);
-        }
-        child.inc();
+        childOf(this.cacheOutcomeChildren, `${label}\u0000${outcomeLabel}`, () => this.cacheOutcomes.labels({ source: label, outcome: outcomeLabel })).inc();
         if (isCollapsed(outcome)) this.coalesced.inc({ source: label });
       },
       onRedisError: (op) => this.recordRedisError(op),
