@@ -27,7 +27,7 @@ const REQUEST_ID = /^[\x21-\x7e]{1,128}$/;
 const PROFILE_ROUTE = '/profiles/:source/:id';
 
 /** Largest `POST /profiles/batch` body (contract §7); larger ones are answered 413 `PAYLOAD_TOO_LARGE`. */
-export const BATCH_BODY_LIMIT = 262_144;
+const BATCH_BODY_LIMIT = 262_144;
 
 /** Largest request head (request line and headers) accepted; larger ones are answered 431 `HEADERS_TOO_LARGE`. */
 export const MAX_HEADER_BYTES = 16_384;

@@ -4,7 +4,7 @@ import { type FieldProblem, ValidationError } from '../profiles/profile.errors.j
 import type { LookupBy } from '../profiles/profile-source.port.js';
 
 /** One lookup of a batch: the same three inputs as `GET /profiles/:source/:id?by=…`. */
-export class BatchLookupDto {
+class BatchLookupDto {
   @IsString({ message: 'must be a string' })
   source!: string;
 
@@ -17,7 +17,7 @@ export class BatchLookupDto {
 }
 
 /** `POST /profiles/batch` body (contract §7). Unknown fields are ignored. */
-export class BatchRequestDto {
+class BatchRequestDto {
   @IsArray({ message: 'must be an array of lookups' })
   @ArrayMinSize(1, { message: 'must contain at least one lookup' })
   @ValidateNested({ each: true, message: 'each lookup must be an object' })

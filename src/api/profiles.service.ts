@@ -9,7 +9,7 @@ import { PROFILE_CACHE, SOURCE_REGISTRY } from '../tokens.js';
 import { type CacheStatusReader, traceCacheLookup } from '../tracing/trace-hooks.js';
 
 /** `by` query value → lookup kind. Absent (or `id`) is the upstream id. */
-export function lookupByOf(value: unknown, source: string): LookupBy {
+function lookupByOf(value: unknown, source: string): LookupBy {
   if (value === undefined || value === 'id') return 'id';
   if (value === 'externalId') return 'externalId';
   throw new ValidationError('Query parameter by must be externalId (or id)', [{ field: 'by', message: 'must be externalId or id' }], source);

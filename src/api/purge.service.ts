@@ -13,10 +13,10 @@ import { resolveLookup } from './profiles.service.js';
  * lookup's budget (the source's `timeout`), and its entry write within Redis's `commandTimeout`; the rest absorbs
  * clock differences between instances.
  */
-export const TOMBSTONE_MARGIN_MS = 5_000;
+const TOMBSTONE_MARGIN_MS = 5_000;
 
 /** A purge the shared cache (Redis) did not take: applied to this instance only, answered 500 so the caller retries. */
-export class PurgeNotSharedError extends Error {
+class PurgeNotSharedError extends Error {
   constructor(source: string) {
     super(`The purge in source ${source} did not reach the shared cache (Redis did not answer); it is safe to retry`);
     this.name = 'PurgeNotSharedError';

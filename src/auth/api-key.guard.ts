@@ -13,7 +13,7 @@ import { KeyRateLimiter, type RateLimitState } from './key-rate-limiter.js';
  * this still escapes `"` and `\` and turns characters an sf-string cannot hold (outside visible ASCII and space) into
  * `?`, so the header parses whatever a name becomes. Names are informational here, never parsed back.
  */
-export function sfString(value: string): string {
+function sfString(value: string): string {
   return `"${value.replace(/[^\x20-\x7e]/g, '?').replace(/["\\]/g, (c) => `\\${c}`)}"`;
 }
 

@@ -30,13 +30,6 @@ export class MethodNotAllowedError extends DomainError {
   }
 }
 
-export class PayloadTooLargeError extends DomainError {
-  readonly code = 'PAYLOAD_TOO_LARGE';
-  constructor() {
-    super('The request body is larger than this route accepts');
-  }
-}
-
 export class UnsupportedMediaTypeError extends DomainError {
   readonly code = 'UNSUPPORTED_MEDIA_TYPE';
   constructor() {
@@ -44,9 +37,3 @@ export class UnsupportedMediaTypeError extends DomainError {
   }
 }
 
-export class HeadersTooLargeError extends DomainError {
-  readonly code = 'HEADERS_TOO_LARGE';
-  constructor(maxBytes: number) {
-    super(`The request line and headers are larger than ${maxBytes} bytes`);
-  }
-}

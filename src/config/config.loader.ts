@@ -12,6 +12,7 @@ import {
   type RedisNodeSchema,
   type RedisSchema,
   ServerSchema,
+  SHA256_HEX,
   SOURCE_NAME_PATTERN,
   SourceSchema,
   type SourceSettingsSchema,
@@ -296,7 +297,7 @@ function checkAuth(auth: unknown, sourceNames: ReadonlySet<string>): ConfigProbl
 /** Hex SHA-256 of an API key entry's secret, when it has exactly one well-formed secret. */
 function digestOf(entry: Record<string, unknown>): string | undefined {
   if (typeof entry.key === 'string' && entry.key !== '' && entry.keySha256 === undefined) return sha256Hex(entry.key);
-  if (typeof entry.keySha256 === 'string' && /^[0-9a-fA-F]{64}$/.test(entry.keySha256) && entry.key === undefined) {
+  if (typeof entry.keySha256 === 'string' && SHA256_HEX.test(entry.keySha256) && entry.key === undefined) {
     return entry.keySha256.toLowerCase();
   }
   return undefined;
@@ -346,7 +347,7 @@ function redisNodes(nodes: readonly RedisNodeSchema[]): RedisNode[] {
   return nodes.map(({ host, port }) => ({ host, port }));
 }
 
-/** Validation guarantees exactly one of url, cluster and sentinel (`redisModeProblems`). */
+/** Validation guarantees exactly one of url, cluster and sentinel (`checkRedis`). */
 function redisConfig(redis: RedisSchema): RedisConfig {
   const common = { keyPrefix: redis.keyPrefix, commandTimeoutMs: redis.commandTimeout };
   if (redis.cluster) return { ...common, cluster: { nodes: redisNodes(redis.cluster.nodes) } };

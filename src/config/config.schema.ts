@@ -31,7 +31,7 @@ export const MAX_RESPONSE_SIZE_LIMIT = 64 * MEBIBYTE;
 // ---- rules ----
 
 /** An integer (or a string of digits) from `min` to `max`. */
-export function integerProblem(value: unknown, min: number, max = MAX_SAFE): string | undefined {
+function integerProblem(value: unknown, min: number, max = MAX_SAFE): string | undefined {
   const range = max === MAX_SAFE ? `an integer of at least ${min}` : `an integer from ${min} to ${max}`;
   const number = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
   if (typeof number !== 'number' || !Number.isSafeInteger(number) || number < min || number > max) return `must be ${range}`;
@@ -52,7 +52,7 @@ export function durationProblem(value: unknown, min = 0, max = MAX_SAFE): string
 }
 
 /** A byte size (see `byte-size.ts`) from `min` to `max` bytes. */
-export function byteSizeProblem(value: unknown, min: number, max = MAX_SAFE): string | undefined {
+function byteSizeProblem(value: unknown, min: number, max = MAX_SAFE): string | undefined {
   const result = tryParseByteSize(value);
   if (!result.ok) return result.message;
   if (result.bytes < min) return `must be at least ${min} byte${min === 1 ? '' : 's'}`;
@@ -66,7 +66,7 @@ export function flagProblem(value: unknown): string | undefined {
 }
 
 /** A non-empty string; with `noWhitespace`, also free of spaces, tabs, line breaks and control characters. */
-export function textProblem(value: unknown, noWhitespace = false): string | undefined {
+function textProblem(value: unknown, noWhitespace = false): string | undefined {
   if (typeof value !== 'string') return 'must be a string';
   if (value === '') return 'must not be empty';
   // eslint-disable-next-line no-control-regex
@@ -75,7 +75,7 @@ export function textProblem(value: unknown, noWhitespace = false): string | unde
 }
 
 /** A number (or its string form) from `min` to `max`, fractions allowed. */
-export function ratioProblem(value: unknown, min = 0, max = 1): string | undefined {
+function ratioProblem(value: unknown, min = 0, max = 1): string | undefined {
   const number = typeof value === 'string' && /^\d+(\.\d+)?$/.test(value) ? Number(value) : value;
   return typeof number === 'number' && Number.isFinite(number) && number >= min && number <= max ? undefined : `must be a number from ${min} to ${max}`;
 }
@@ -86,7 +86,7 @@ export type BaseUrlResult = { ok: true; url: string } | { ok: false; message: st
  * Checks an upstream base URL and normalizes it: http(s) only, no credentials (they belong in `token`),
  * no query string or fragment (paths are appended to it), trailing slashes removed.
  */
-export function normalizeBaseUrl(value: unknown): BaseUrlResult {
+function normalizeBaseUrl(value: unknown): BaseUrlResult {
   const invalid = { ok: false, message: 'must be an http(s) URL' } as const;
   if (typeof value !== 'string' || value !== value.trim() || value === '') return invalid;
   let url: URL;
@@ -158,7 +158,7 @@ export class CachePolicySchema {
 }
 
 /** `defaults.cache`: the built-in cache policy. */
-export class CachePolicyDefaults extends CachePolicySchema {
+class CachePolicyDefaults extends CachePolicySchema {
   override ttl = 5 * MINUTE;
   override staleWhileRevalidate = MINUTE;
   override staleIfError = 24 * 60 * MINUTE;
@@ -170,7 +170,7 @@ export class CircuitBreakerSchema {
   @Present() @IsDuration(1, MAX_TIMER_MS) halfOpenAfter?: number;
 }
 
-export class CircuitBreakerDefaults extends CircuitBreakerSchema {
+class CircuitBreakerDefaults extends CircuitBreakerSchema {
   override failureThreshold = 5;
   override halfOpenAfter = 30 * SECOND;
 }
@@ -235,7 +235,7 @@ export class ServerSchema {
   @IsDuration(1, MAX_TIMER_MS) shutdownTimeout = 10 * SECOND;
 }
 
-export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
@@ -251,10 +251,10 @@ export class RateLimitSchema {
 export const API_KEY_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
 /** Shortest plain caller key accepted: a shorter secret is guessable. */
-export const MIN_API_KEY_LENGTH = 16;
+const MIN_API_KEY_LENGTH = 16;
 
 /** What a caller key may do: `read` profiles, `purge` cached entries. */
-export const API_KEY_ACTIONS = ['read', 'purge'] as const;
+const API_KEY_ACTIONS = ['read', 'purge'] as const;
 
 export type ApiKeyAction = (typeof API_KEY_ACTIONS)[number];
 
@@ -265,7 +265,7 @@ const actionsProblem: Rule = (value) => {
   return unknown === undefined ? undefined : `${JSON.stringify(unknown)} is not an action (expected one of ${API_KEY_ACTIONS.join(', ')})`;
 };
 
-const SHA256_HEX = /^[0-9a-fA-F]{64}$/;
+export const SHA256_HEX = /^[0-9a-fA-F]{64}$/;
 
 const callerKeyProblem: Rule = (value) => {
   const problem = textProblem(value, true);
@@ -350,12 +350,12 @@ export class CacheSchema {
 }
 
 /** `POST /profiles/batch` (contract section 7). */
-export class BatchSchema {
+class BatchSchema {
   @IsIntegerIn(1, 1000) maxLookups = 100;
 }
 
 /** Export of traces over OTLP/HTTP; the section absent means no tracing. */
-export class TracingSchema {
+class TracingSchema {
   @Check('isHttpUrl', (value) => urlProblem(value, ['http:', 'https:'], 'must be an http(s) URL')) otlpEndpoint!: string;
   @IsText() serviceName = 'profile-gateway';
   /** Share of root traces sampled; parent-based (a sampled caller is always traced). */

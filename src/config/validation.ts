@@ -44,7 +44,7 @@ export function Check(name: string, rule: Rule, options: ValidationOptions & { c
 }
 
 /** Converts the raw value with `convert` when `rule` accepts it; an invalid value is kept for the validator. */
-export function ConvertWhenValid(rule: Rule, convert: (value: unknown) => unknown): PropertyDecorator {
+function ConvertWhenValid(rule: Rule, convert: (value: unknown) => unknown): PropertyDecorator {
   return Transform(({ value }: { value: unknown }) => (value !== undefined && value !== null && rule(value) === undefined ? convert(value) : value));
 }
 

@@ -20,7 +20,7 @@ const nullableTimestamp = (description: string): SchemaObject => ({ type: 'strin
 const anyObject = (description: string): SchemaObject => ({ type: 'object', additionalProperties: true, description });
 
 /** The membership schema; its `type` enum lists the types `kinds` produce. */
-export const membershipSchema = (kinds: readonly DescribedKind[]): SchemaObject => ({
+const membershipSchema = (kinds: readonly DescribedKind[]): SchemaObject => ({
   type: 'object',
   description: 'An organization, company, department or group the user belongs to',
   required: ['id', 'name', 'type', 'role', 'description', 'attributes'],
@@ -66,7 +66,7 @@ const PROFILE_PROPERTIES: Record<(typeof CANONICAL_FIELDS)[number], SchemaObject
 };
 
 /** The canonical profile schema; its `meta.kind` enum lists `kinds`. */
-export const profileSchema = (kinds: readonly DescribedKind[]): SchemaObject => ({
+const profileSchema = (kinds: readonly DescribedKind[]): SchemaObject => ({
   type: 'object',
   description:
     'The canonical profile: every key is always present; "unknown" is null (or [] / {} for lists and maps). ' +
@@ -134,7 +134,7 @@ const BATCH_LOOKUP_KEYS = {
   by: { type: 'string', enum: ['id', 'externalId'], description: 'The lookup kind; `id` when absent in the request' },
 } satisfies Record<string, SchemaObject>;
 
-export const BATCH_REQUEST_SCHEMA: SchemaObject = {
+const BATCH_REQUEST_SCHEMA: SchemaObject = {
   type: 'object',
   description: 'Up to `batch.maxLookups` (default 100) lookups, each decided as `GET /profiles/{source}/{id}` would. Unknown fields are ignored.',
   required: ['lookups'],
@@ -172,7 +172,7 @@ const BATCH_FAILURE: SchemaObject = {
   additionalProperties: false,
 };
 
-export const BATCH_RESPONSE_SCHEMA: SchemaObject = {
+const BATCH_RESPONSE_SCHEMA: SchemaObject = {
   type: 'object',
   description: 'One result per lookup, in request order; a lookup repeated in the batch is fetched once and reported at each place',
   required: ['results'],

@@ -43,7 +43,7 @@ export function isAdapterKind(value: unknown): value is RegisteredKind {
  * The factory of a kind.
  * @throws Error for a kind that is not registered (the configuration loader accepts only registered kinds)
  */
-export function factoryOf(kind: AdapterKind): ProfileSourceFactory {
+function factoryOf(kind: AdapterKind): ProfileSourceFactory {
   if (!isAdapterKind(kind)) throw new Error(`Unknown adapter kind "${kind}" (registered: ${ADAPTER_KINDS.join(', ')})`);
   return SOURCE_FACTORIES[kind];
 }

@@ -44,7 +44,7 @@ export interface BatchLimits {
   exportTimeoutMs: number;
 }
 
-export const DEFAULT_BATCH_LIMITS: BatchLimits = { maxQueueSize: 4096, maxExportBatchSize: 512, scheduledDelayMs: 2_000, exportTimeoutMs: 5_000 };
+const DEFAULT_BATCH_LIMITS: BatchLimits = { maxQueueSize: 4096, maxExportBatchSize: 512, scheduledDelayMs: 2_000, exportTimeoutMs: 5_000 };
 
 export interface GatewayTracingOptions {
   config: TracingConfig;
@@ -64,7 +64,7 @@ const headerGetter: TextMapGetter<Record<string, string | string[] | undefined>>
   get: (carrier, key) => carrier[key],
 };
 
-export const recordSetter: TextMapSetter<Record<string, unknown>> = {
+const recordSetter: TextMapSetter<Record<string, unknown>> = {
   set: (carrier, key, value) => {
     carrier[key] = value;
   },

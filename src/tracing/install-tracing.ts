@@ -9,7 +9,7 @@ import { installServerTracing } from './server-tracing.js';
 import { injectTraceHeaders } from './trace-hooks.js';
 
 /** Longest time the shutdown waits for the last spans to reach the collector. */
-export const MAX_FLUSH_MS = 3_000;
+const MAX_FLUSH_MS = 3_000;
 
 /** The flush bound within a shutdown timeout: at most `MAX_FLUSH_MS`, and at most half of the whole shutdown. */
 export function flushBoundMs(shutdownTimeoutMs: number): number {

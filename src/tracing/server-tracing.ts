@@ -17,7 +17,7 @@ declare module 'fastify' {
  * Routes that get a server span, as Fastify names them, with their OpenTelemetry route template. The batch route is
  * listed ahead of its arrival: it is traced as `POST /profiles/batch` as soon as it is registered.
  */
-export const TRACED_ROUTES: ReadonlyMap<string, string> = new Map([
+const TRACED_ROUTES: ReadonlyMap<string, string> = new Map([
   ['/profiles/:source/:id', '/profiles/{source}/{id}'],
   ['/profiles/batch', '/profiles/batch'],
 ]);
@@ -38,7 +38,7 @@ export interface ServerAnswer {
  * Ends a server span with the HTTP semantic-convention status attribute. An error answer (one with a problem code,
  * or any 5xx) sets the span status to error and records the code as `error.type`.
  */
-export function endServerSpan(span: Span, answer: ServerAnswer): void {
+function endServerSpan(span: Span, answer: ServerAnswer): void {
   span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, answer.status);
   if (answer.problemCode !== undefined) markError(span, answer.problemCode);
   else if (answer.status >= 500) markError(span, String(answer.status));

@@ -15,7 +15,7 @@ export interface ProfileReader {
 }
 
 /** The part of `PurgeService` the warmer uses (`--purge-first`). */
-export interface EntryPurger {
+interface EntryPurger {
   purgeEntry(request: EntryPurgeRequest): Promise<unknown>;
 }
 

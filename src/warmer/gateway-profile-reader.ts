@@ -5,7 +5,7 @@ import type { ProfileReader } from './cache-warmer.js';
 import { type Clock, systemClock } from './worker-pool.js';
 
 /** An error answer of the gateway, with its problem `code`. */
-export class GatewayAnswerError extends DomainError {
+class GatewayAnswerError extends DomainError {
   constructor(
     readonly code: ErrorCode,
     message: string,
@@ -15,7 +15,7 @@ export class GatewayAnswerError extends DomainError {
   }
 }
 
-export interface GatewayProfileReaderOptions {
+interface GatewayProfileReaderOptions {
   /** Base URL of the gateway, without a trailing slash. */
   baseUrl: string;
   /** Caller key (`Authorization: Bearer`); none for a gateway with caller auth disabled. */

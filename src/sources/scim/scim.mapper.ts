@@ -33,7 +33,7 @@ function complex(object: JsonObject, name: string): JsonObject | null {
 }
 
 /** The item of a multi-valued attribute with `primary: true`, else the first item (RFC 7643 §2.4). */
-export function primaryOrFirst(object: JsonObject, name: string): JsonObject | null {
+function primaryOrFirst(object: JsonObject, name: string): JsonObject | null {
   const list = attribute(object, name);
   if (!Array.isArray(list)) return null;
   const items = list.filter(isJsonObject);

@@ -3,13 +3,13 @@ import { z } from 'zod';
 import { jsonValue } from '../shared/mapping.js';
 
 /** RFC 7643 §8.7.1: the core User schema URN. */
-export const SCIM_USER_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:User';
+const SCIM_USER_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:User';
 /** RFC 7643 §4.3: the enterprise User extension. */
 export const SCIM_ENTERPRISE_USER_SCHEMA = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
 /** RFC 7644 §3.12: error responses. */
-export const SCIM_ERROR_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:Error';
+const SCIM_ERROR_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:Error';
 /** RFC 7644 §3.4.2: query responses. */
-export const SCIM_LIST_RESPONSE_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:ListResponse';
+const SCIM_LIST_RESPONSE_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:ListResponse';
 
 /** `Accept` of every request: SCIM's own media type first, plain JSON for providers that only speak that. */
 export const SCIM_ACCEPT = 'application/scim+json, application/json';
