@@ -40,14 +40,16 @@ export function parseRetryAfter(value: string | undefined, nowMs: number): numbe
  */
 export function classifyResponse(source: string, response: RawUpstreamResponse, notFound: NotFoundRule, nowMs: number): UpstreamJson {
   const { status } = response;
-  let body: JsonValue | undefined;
-  let parseError: unknown;
-  try {
-    body = parseJsonSafely(response.text);
-  } catch (error) {
-    parseError = error;
-  }
+  // Parsed only where it is read: a success, and a 404 whose body says whether the profile exists.
+  const parsed = (): { body?: JsonValue | undefined; parseError?: unknown } => {
+    try {
+      return { body: parseJsonSafely(response.text) };
+    } catch (error) {
+      return { parseError: error };
+    }
+  };
   if (status >= 200 && status < 300) {
+    const { body, parseError } = parsed();
     if (parseError !== undefined || body === undefined) {
       const reason = parseError instanceof JsonTooDeepError ? parseError.message : 'body is not JSON';
       throw new UpstreamBadResponseError(source, reason, status, { cause: parseError });
@@ -61,7 +63,7 @@ export function classifyResponse(source: string, response: RawUpstreamResponse, 
     case 403:
       throw new UpstreamAuthFailedError(source, status);
     case 404:
-      if (notFound.isProfileNotFound(body)) throw new ProfileNotFoundError(source, notFound.id);
+      if (notFound.isProfileNotFound(parsed().body)) throw new ProfileNotFoundError(source, notFound.id);
       throw new UpstreamFailureError(source, 'upstream answered 404 for the route (check baseUrl)', status);
     case 429:
       throw new UpstreamRateLimitedError(source, parseRetryAfter(response.headers['retry-after'], nowMs), status);
