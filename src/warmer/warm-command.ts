@@ -12,12 +12,11 @@ import { createLogger } from '../logger.js';
 import { GatewayMetrics } from '../metrics/gateway-metrics.js';
 import { ADAPTER_KINDS, type SourceRegistry, validateKindOptions } from '../sources/source-registry.js';
 import { PROFILE_CACHE, SOURCE_REGISTRY } from '../tokens.js';
-import { warmIds } from './cache-warmer.js';
 import type { CommandIo } from './command-io.js';
 import { IdInputError, type IdList, readIdList } from './id-list.js';
 import { parseWarmArgs, UsageError, WARM_USAGE, type WarmArgs } from './warm-args.js';
-import { createProgress } from './warm-progress.js';
-import { EXIT_INTERRUPTED, EXIT_OK, EXIT_TERMINATED, EXIT_USAGE, exitCodeOf, formatDuration, formatSummary, summaryJson, WarmTally } from './warm-summary.js';
+import { interruptedExitCode, reportWarm, runWarm, type WarmPlan } from './warm-run.js';
+import { EXIT_OK, EXIT_USAGE, WarmTally } from './warm-summary.js';
 import { warmThroughGateway } from './warm-through-gateway.js';
 import { type Clock, systemClock } from './worker-pool.js';
 
@@ -104,47 +103,21 @@ async function warmSource(warm: WarmArgs, config: GatewayConfig, io: CommandIo):
       throw new SetupError('Redis (cache.redis) is not reachable: nothing would reach the shared cache');
     }
     const runtime = registry.get(sourceConfig.name);
-    const graceMs = sourceConfig.timeoutMs + 1_000;
-    const progress = createProgress({
+    const plan: WarmPlan = {
       source: sourceConfig.name,
-      total: list.ids.length,
-      stream: io.stderr,
-      clock,
-      ...(io.progressIntervalMs !== undefined ? { intervalMs: io.progressIntervalMs } : {}),
-    });
-    const onInterrupt = (): void =>
-      progress.note(`warm: interrupted: starting no more ids; ids in flight get up to ${formatDuration(graceMs)} to finish`);
-    io.signal?.addEventListener('abort', onInterrupt, { once: true });
-    try {
-      await warmIds(
-        list.ids,
-        {
-          source: sourceConfig.name,
-          profiles: context.get(ProfilesService),
-          concurrency,
-          onlyMissing: warm.onlyMissing,
-          by: warm.by,
-          ...(warm.purgeFirst ? { purger: context.get(PurgeService) } : {}),
-          ...(runtime.rateLimitedUntil ? { rateLimitedUntil: runtime.rateLimitedUntil } : {}),
-          ...(io.signal ? { signal: io.signal } : {}),
-          graceMs,
-          clock,
-          onOutcome: (_id, _outcome, current) => progress.update(current),
-          onPause: (resumeAtMs) =>
-            progress.note(
-              `warm: upstream rate limit of source ${sourceConfig.name}: pausing until ${new Date(resumeAtMs).toISOString()} (${formatDuration(Math.max(0, resumeAtMs - clock.now()))})`,
-            ),
-        },
-        tally,
-      );
-    } finally {
-      // Ids abandoned in flight may still settle later; they are not counted (nor stored: the cache is closing).
-      tally.freeze();
-      io.signal?.removeEventListener('abort', onInterrupt);
-      progress.stop(tally);
-    }
-    // A signal that arrives once every id is done interrupts nothing.
-    interrupted = io.signal?.aborted === true && tally.done < tally.total;
+      list,
+      graceMs: sourceConfig.timeoutMs + 1_000,
+      pauseReason: `upstream rate limit of source ${sourceConfig.name}`,
+      pool: {
+        profiles: context.get(ProfilesService),
+        concurrency,
+        onlyMissing: warm.onlyMissing,
+        by: warm.by,
+        ...(warm.purgeFirst ? { purger: context.get(PurgeService) } : {}),
+        ...(runtime.rateLimitedUntil ? { rateLimitedUntil: runtime.rateLimitedUntil } : {}),
+      },
+    };
+    interrupted = await runWarm(plan, tally, io, clock);
   } finally {
     // The cache first (it waits for the Redis writes still pending, then closes its connections), then the upstream
     // sockets: see GatewayCoreModule.
@@ -152,10 +125,7 @@ async function warmSource(warm: WarmArgs, config: GatewayConfig, io: CommandIo):
   }
 
   const cacheWriteFailures = await context.get(GatewayMetrics).redisErrorCount('set');
-  const summary = tally.snapshot({ source: sourceConfig.name, elapsedMs: clock.now() - startedAt, interrupted, cacheWriteFailures });
-  const code = exitCodeOf(summary, interruptedExitCode(io.signal));
-  io.stdout.write(warm.json ? summaryJson(summary, code) : formatSummary(summary));
-  return code;
+  return reportWarm(tally, { source: sourceConfig.name, elapsedMs: clock.now() - startedAt, interrupted, cacheWriteFailures, json: warm.json }, io);
 }
 
 /**
@@ -167,10 +137,6 @@ function createCoreContext(config: GatewayConfig, logger: Logger): Promise<INest
     logger: false,
     abortOnError: false,
   });
-}
-
-function interruptedExitCode(signal: AbortSignal | undefined): number {
-  return signal?.reason === 'SIGTERM' ? EXIT_TERMINATED : EXIT_INTERRUPTED;
 }
 
 /** Waits until both Redis connections are up; false after `timeoutMs` or when `signal` aborts. */

@@ -1,10 +1,9 @@
-import { warmIds } from './cache-warmer.js';
 import type { CommandIo } from './command-io.js';
 import { GatewayProfileReader } from './gateway-profile-reader.js';
 import { IdInputError, type IdList, readIdList } from './id-list.js';
 import type { WarmArgs } from './warm-args.js';
-import { createProgress } from './warm-progress.js';
-import { EXIT_INTERRUPTED, EXIT_TERMINATED, EXIT_USAGE, exitCodeOf, formatDuration, formatSummary, summaryJson, WarmTally } from './warm-summary.js';
+import { reportWarm, runWarm, type WarmPlan } from './warm-run.js';
+import { EXIT_USAGE, WarmTally } from './warm-summary.js';
 import { systemClock } from './worker-pool.js';
 
 /** How long ids in flight may finish after an interrupt: the longest lookup the gateway lets a caller wait, and more. */
@@ -32,43 +31,20 @@ export async function warmThroughGateway(warm: WarmArgs & { gateway: string }, i
 
   const tally = new WarmTally(list.ids.length, list.duplicates);
   const startedAt = clock.now();
-  const progress = createProgress({
+  const plan: WarmPlan = {
     source: warm.source,
-    total: list.ids.length,
-    stream: io.stderr,
-    clock,
-    ...(io.progressIntervalMs !== undefined ? { intervalMs: io.progressIntervalMs } : {}),
-  });
-  const onInterrupt = (): void => progress.note(`warm: interrupted: starting no more ids; ids in flight get up to ${formatDuration(GRACE_MS)} to finish`);
-  io.signal?.addEventListener('abort', onInterrupt, { once: true });
-  try {
-    await warmIds(
-      list.ids,
-      {
-        source: warm.source,
-        profiles: reader,
-        by: warm.by,
-        ...(warm.purgeFirst && { purger: reader }),
-        concurrency: warm.concurrency,
-        onlyMissing: warm.onlyMissing,
-        rateLimitedUntil: () => reader.blockedUntil(),
-        ...(io.signal ? { signal: io.signal } : {}),
-        graceMs: GRACE_MS,
-        clock,
-        onOutcome: (_id, _outcome, current) => progress.update(current),
-        onPause: (resumeAtMs) =>
-          progress.note(`warm: rate limit of the caller key or the upstream: pausing until ${new Date(resumeAtMs).toISOString()} (${formatDuration(Math.max(0, resumeAtMs - clock.now()))})`),
-      },
-      tally,
-    );
-  } finally {
-    tally.freeze();
-    io.signal?.removeEventListener('abort', onInterrupt);
-    progress.stop(tally);
-  }
-  const interrupted = io.signal?.aborted === true && tally.done < tally.total;
-  const summary = tally.snapshot({ source: warm.source, elapsedMs: clock.now() - startedAt, interrupted, cacheWriteFailures: 0 });
-  const code = exitCodeOf(summary, io.signal?.reason === 'SIGTERM' ? EXIT_TERMINATED : EXIT_INTERRUPTED);
-  io.stdout.write(warm.json ? summaryJson(summary, code) : formatSummary(summary));
-  return code;
+    list,
+    graceMs: GRACE_MS,
+    pauseReason: 'rate limit of the caller key or the upstream',
+    pool: {
+      profiles: reader,
+      by: warm.by,
+      ...(warm.purgeFirst && { purger: reader }),
+      concurrency: warm.concurrency,
+      onlyMissing: warm.onlyMissing,
+      rateLimitedUntil: () => reader.blockedUntil(),
+    },
+  };
+  const interrupted = await runWarm(plan, tally, io, clock);
+  return reportWarm(tally, { source: warm.source, elapsedMs: clock.now() - startedAt, interrupted, cacheWriteFailures: 0, json: warm.json }, io);
 }
