@@ -3,7 +3,7 @@ import { ApiBearerAuth, ApiBody, ApiConsumes, ApiHeader, ApiOperation, ApiProduc
 
 import { PROBLEM_CONTENT_TYPE } from '../common/problem.js';
 import { BATCH_REQUEST_SCHEMA_REF, BATCH_RESPONSE_SCHEMA_REF } from './openapi-schemas.js';
-import { ALLOW_HEADER, BEARER_SCHEME, CACHE_CONTROL_DESCRIPTION, problemResponse, RATE_LIMIT_HEADERS, REQUEST_ID_HEADER, RETRY_AFTER } from './profile-route.docs.js';
+import { BEARER_SCHEME, CACHE_CONTROL_DESCRIPTION, problemResponse, RATE_LIMIT_HEADERS, REQUEST_ID_HEADER, RETRY_AFTER } from './profile-route.docs.js';
 
 /** OpenAPI description of `POST /profiles/batch` (contract §7). */
 export function BatchRouteDocs(): MethodDecorator {
@@ -38,11 +38,8 @@ export function BatchRouteDocs(): MethodDecorator {
         'WWW-Authenticate': { description: 'Bearer challenge', schema: { type: 'string', example: 'Bearer realm="profile-gateway"' } },
       }),
     ),
-    ApiResponse(problemResponse(405, 'METHOD_NOT_ALLOWED: a method this path does not serve', ALLOW_HEADER)),
     ApiResponse(problemResponse(413, 'PAYLOAD_TOO_LARGE: a body over 256 KiB')),
     ApiResponse(problemResponse(415, 'UNSUPPORTED_MEDIA_TYPE: a body that is not application/json')),
     ApiResponse(problemResponse(429, "RATE_LIMITED: fewer than N requests are left of the key's rate limit", { ...RATE_LIMIT_HEADERS, ...RETRY_AFTER })),
-    ApiResponse(problemResponse(431, 'HEADERS_TOO_LARGE: the request line and headers are over 16 KiB')),
-    ApiResponse(problemResponse(500, 'INTERNAL_ERROR: a bug; details only in the log under the request id')),
   );
 }

@@ -2,7 +2,7 @@ import { applyDecorators } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiParam, ApiProduces, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 
 import { PROBLEM_CONTENT_TYPE } from '../common/problem.js';
-import { ALLOW_HEADER, BEARER_SCHEME, problemResponse, RATE_LIMIT_HEADERS, REQUEST_ID_HEADER, RETRY_AFTER } from './profile-route.docs.js';
+import { BEARER_SCHEME, problemResponse, RATE_LIMIT_HEADERS, REQUEST_ID_HEADER, RETRY_AFTER } from './profile-route.docs.js';
 
 const purgeProblem = (status: number, description: string, headers = {}) => problemResponse(status, description, { ...RATE_LIMIT_HEADERS, ...headers });
 
@@ -25,9 +25,7 @@ function purgeResponses(notFound: string): MethodDecorator {
     ),
     ApiResponse(purgeProblem(403, "FORBIDDEN: the key's actions lack purge, or its sources do not cover this source")),
     ApiResponse(purgeProblem(404, notFound)),
-    ApiResponse(problemResponse(405, 'METHOD_NOT_ALLOWED: a method this path does not serve', ALLOW_HEADER)),
     ApiResponse(purgeProblem(429, "RATE_LIMITED: the key's rate limit is spent", RETRY_AFTER)),
-    ApiResponse(problemResponse(431, 'HEADERS_TOO_LARGE: the request line and headers are over 16 KiB')),
     ApiResponse(
       purgeProblem(500, 'INTERNAL_ERROR: a bug, or Redis did not take the purge (this instance purged its own copies); retrying is safe, a purge is idempotent'),
     ),
