@@ -183,6 +183,9 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
   return { app, url: `http://${host}:${port}` };
 }
 
+/** The signals that start the graceful shutdown. */
+export const SHUTDOWN_SIGNALS: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGINT'];
+
 export interface ShutdownOptions {
   logger: Logger;
   /** Time allowed for in-flight requests and connection closing before the process is forced to exit (code 1). */
@@ -201,7 +204,7 @@ export interface ShutdownOptions {
  */
 export function installGracefulShutdown(app: NestFastifyApplication, options: ShutdownOptions): (signal: string) => Promise<void> {
   const exit = options.exit ?? ((code: number) => process.exit(code));
-  const signals = options.signals ?? ['SIGTERM', 'SIGINT'];
+  const signals = options.signals ?? SHUTDOWN_SIGNALS;
   let started = false;
 
   const shutdown = async (signal: string): Promise<void> => {

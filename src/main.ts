@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 
-import { installGracefulShutdown, startGateway } from './bootstrap.js';
+import { installGracefulShutdown, SHUTDOWN_SIGNALS, startGateway } from './bootstrap.js';
 import { loadConfig } from './config/config.loader.js';
 import type { GatewayConfig } from './config/config.types.js';
 import { ConfigError } from './config/config-error.js';
@@ -28,15 +28,13 @@ async function main(): Promise<void> {
   // the process (exit 143). Until the graceful shutdown is installed, signals are kept and replayed to it.
   const early: NodeJS.Signals[] = [];
   const keep = (signal: NodeJS.Signals): void => void early.push(signal);
-  for (const signal of SIGNALS) process.on(signal, keep);
+  for (const signal of SHUTDOWN_SIGNALS) process.on(signal, keep);
   const { app, url } = await startGateway(config, logger);
-  const shutdown = installGracefulShutdown(app, { logger, timeoutMs: config.server.shutdownTimeoutMs, signals: SIGNALS });
-  for (const signal of SIGNALS) process.off(signal, keep);
+  const shutdown = installGracefulShutdown(app, { logger, timeoutMs: config.server.shutdownTimeoutMs, signals: SHUTDOWN_SIGNALS });
+  for (const signal of SHUTDOWN_SIGNALS) process.off(signal, keep);
   logger.info({ url, sources: config.sources.map((s) => `${s.name} (${s.kind})`) }, 'profile-gateway listening');
   for (const signal of early) void shutdown(signal);
 }
-
-const SIGNALS: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGINT'];
 
 main().catch((error: unknown) => {
   process.stderr.write(`profile-gateway failed to start: ${error instanceof Error ? error.message : String(error)}\n`);

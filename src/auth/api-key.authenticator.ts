@@ -71,7 +71,7 @@ export class ApiKeyAuthenticator {
    * @throws ForbiddenError when the key's `sources` list neither `*` nor this name, or its `actions` lack `action`
    */
   authorize(key: ApiKeyConfig, source: string, action: ApiKeyAction = 'read'): void {
-    if (!key.sources.includes('*') && !key.sources.includes(source)) throw new ForbiddenError(source, action);
-    if (!key.actions.includes(action)) throw new ForbiddenError(source, action);
+    const sourceAllowed = key.sources.includes('*') || key.sources.includes(source);
+    if (!sourceAllowed || !key.actions.includes(action)) throw new ForbiddenError(source, action);
   }
 }

@@ -189,8 +189,8 @@ export class GatewayTracing implements RequestTracing {
   }
 
   /** Writes `traceparent` (and `tracestate`) of the span current in `context`. */
-  inject(context: Context, carrier: Record<string, unknown>, setter: TextMapSetter<Record<string, unknown>> = recordSetter): void {
-    this.propagator.inject(context, carrier, setter);
+  inject(context: Context, carrier: Record<string, unknown>): void {
+    this.propagator.inject(context, carrier, recordSetter);
   }
 
   /** Starts a span as a child of the span of `parent`; `withSpan` makes it current. */

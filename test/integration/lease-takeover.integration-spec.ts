@@ -1,11 +1,11 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 import { type FakeRequest, type FakeUpstream, startFakeUpstream } from '../../sandbox/fake-upstream.js';
 import { usertourFake, type UsertourFakeData } from '../../sandbox/kinds/usertour/usertour.fake.js';
 import { USERTOUR_SANDBOX_TOKEN } from '../../sandbox/kinds/usertour/usertour.sandbox.js';
 import { type GatewayProcess, startGatewayProcess } from '../support/gateway-process.js';
+import { tempDir } from '../support/temp-dirs.js';
 import { sleep, waitUntil } from '../support/wait.js';
 
 const API_KEY = 'lease-takeover-caller-key-0123456789';
@@ -39,7 +39,6 @@ describe('the fleet-wide lease with two gateway processes', () => {
   const data: UsertourFakeData = { tokens: [USERTOUR_SANDBOX_TOKEN.slice(3)], users: [] };
   const answered: Array<{ id: string; at: number }> = [];
   let upstream: FakeUpstream;
-  let dir: string;
   let a: GatewayProcess;
   let b: GatewayProcess;
 
@@ -51,8 +50,7 @@ describe('the fleet-wide lease with two gateway processes', () => {
       answered.push({ id: request.segments[2] ?? '', at: Date.now() });
       return fake(request);
     });
-    dir = mkdtempSync(path.join(tmpdir(), 'pgw-lease-'));
-    const configFile = path.join(dir, 'gateway.yaml');
+    const configFile = path.join(tempDir('pgw-lease-'), 'gateway.yaml');
     writeFileSync(
       configFile,
       `
@@ -86,7 +84,6 @@ sources:
   afterAll(async () => {
     await Promise.all([a?.stop(), b?.stop()]);
     await upstream?.close();
-    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   const withReport = async (body: () => Promise<void>): Promise<void> => {
