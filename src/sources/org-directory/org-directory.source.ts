@@ -13,7 +13,7 @@ import { orgDirectoryUserSchema } from './org-directory.types.js';
  * answer with an `id` that differs from the one asked for, so only the canonical decimal form is accepted.
  * `0` is refused as not positive.
  */
-export const orgDirectoryIdRule: IdRule = matching(/^[1-9]\d{0,14}$/, 'must be a positive integer of 1 to 15 digits without leading zeros');
+export const orgDirectoryIdRule: IdRule = matching(/^[1-9]\d{0,14}$/, 'a positive integer of 1 to 15 digits without leading zeros');
 
 /** Kind `org-directory`: `GET /v2/users/{id}` with a numeric id; lookup by upstream id only, no options. */
 export const orgDirectorySourceFactory: ProfileSourceFactory = {
@@ -21,7 +21,7 @@ export const orgDirectorySourceFactory: ProfileSourceFactory = {
   description: {
     upstream: 'organization user-directory API',
     request: 'GET {baseUrl}/v2/users/{id}',
-    idRule: 'a positive integer of 1 to 15 digits without leading zeros',
+    idRule: orgDirectoryIdRule.description,
     membershipTypes: ['organization', 'group'],
     unsupportedFields: ORG_DIRECTORY_UNSUPPORTED_FIELDS,
     exampleConfig: { name: 'access-directory', baseUrl: 'https://directory.example.nl', token: '${ORG_DIRECTORY_TOKEN}' },

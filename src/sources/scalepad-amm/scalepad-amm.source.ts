@@ -14,14 +14,14 @@ import { scalepadAmmUserSchema } from './scalepad-amm.types.js';
  * own example id `c3f19253-26g4-6129-c461-215h9658429d` has non-hex letters.
  */
 const UUID_LIKE = /^[A-Za-z0-9]{8}-[A-Za-z0-9]{4}-[A-Za-z0-9]{4}-[A-Za-z0-9]{4}-[A-Za-z0-9]{12}$/;
-const UUID_LIKE_DESCRIPTION = 'must be 36 characters shaped 8-4-4-4-12 of ASCII letters and digits';
+const UUID_LIKE_DESCRIPTION = '36 characters shaped 8-4-4-4-12 of ASCII letters and digits';
 
 /** Rule for the `:id` of the URL (and for the configured `clientId`). */
 export const scalepadAmmIdRule: IdRule = matching(UUID_LIKE, UUID_LIKE_DESCRIPTION);
 
 function clientIdProblem(value: unknown): string | undefined {
   if (value === undefined || value === null || value === '') return 'is required for kind scalepad-amm';
-  if (typeof value !== 'string') return `must be a string that ${UUID_LIKE_DESCRIPTION}`;
+  if (typeof value !== 'string') return `must be a string that must be ${UUID_LIKE_DESCRIPTION}`;
   return scalepadAmmIdRule(value) ?? undefined;
 }
 
@@ -41,7 +41,7 @@ export const scalepadAmmSourceFactory: ProfileSourceFactory = {
   description: {
     upstream: 'ScalePad AMM users API (v2)',
     request: 'GET {baseUrl}/v2/clients/{clientId}/users/{id}',
-    idRule: '36 characters shaped 8-4-4-4-12 of ASCII letters and digits',
+    idRule: scalepadAmmIdRule.description,
     membershipTypes: ['department'],
     unsupportedFields: SCALEPAD_AMM_UNSUPPORTED_FIELDS,
     exampleConfig: {

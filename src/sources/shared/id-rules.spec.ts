@@ -48,7 +48,7 @@ describe('anyText', () => {
 });
 
 describe('matching', () => {
-  const rule = matching(/^\d{1,20}$/, 'must be 1 to 20 decimal digits');
+  const rule = matching(/^\d{1,20}$/, '1 to 20 decimal digits');
 
   it('should accept a value the pattern matches', () => {
     expect(rule('18446744073709551615')).toBeNull();
@@ -56,5 +56,10 @@ describe('matching', () => {
 
   it.each([[''], ['184467440737095516150'], ['12a'], ['١٢٣']])('should give the description for %p', (id) => {
     expect(rule(id)).toBe('must be 1 to 20 decimal digits');
+  });
+
+  it('should carry its description for the documentation', () => {
+    expect(rule.description).toBe('1 to 20 decimal digits');
+    expect(anyText(256).description).toBe('1 to 256 characters, no control characters');
   });
 });

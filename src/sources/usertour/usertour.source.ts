@@ -7,6 +7,8 @@ import { UsertourClient } from './usertour.client.js';
 import { mapUsertourUser, USERTOUR_UNSUPPORTED_FIELDS } from './usertour.mapper.js';
 import { usertourUserResponseSchema } from './usertour.types.js';
 
+const ID_RULE = anyText(256);
+
 /**
  * Kind `usertour`: `GET /v1/users/{id}`. The `:id` is already the customer's own id, so there is no
  * `by=externalId` lookup.
@@ -16,7 +18,7 @@ export const usertourSourceFactory: ProfileSourceFactory = {
   description: {
     upstream: 'Usertour v1 users API',
     request: 'GET {baseUrl}/v1/users/{id}?expand[]=memberships&expand[]=memberships.company',
-    idRule: '1 to 256 characters, no control characters',
+    idRule: ID_RULE.description,
     membershipTypes: ['company'],
     unsupportedFields: USERTOUR_UNSUPPORTED_FIELDS,
     exampleConfig: { name: 'crm-usertour', baseUrl: 'https://api.usertour.io', token: '${USERTOUR_API_KEY}' },
@@ -28,7 +30,7 @@ export const usertourSourceFactory: ProfileSourceFactory = {
       config.name,
       {
         kind: 'usertour',
-        idRule: anyText(256),
+        idRule: ID_RULE,
         fetch: (lookup, context) => client.getUser(lookup, context),
         schema: usertourUserResponseSchema,
         map: mapUsertourUser,
