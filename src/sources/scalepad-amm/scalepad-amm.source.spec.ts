@@ -74,6 +74,12 @@ describe('scalepadAmmSourceFactory', () => {
       expect(problems[0]?.path).toBe('clientId');
       expect(problems[0]?.message).toMatch(/8-4-4-4-12 of ASCII letters and digits/);
     });
+
+    it('should say what a clientId that is not a string must be, in one sentence', () => {
+      expect(scalepadAmmSourceFactory.validateOptions({ clientId: 42 })).toEqual([
+        { path: 'clientId', message: 'must be a string of 36 characters shaped 8-4-4-4-12 of ASCII letters and digits' },
+      ]);
+    });
   });
 
   describe('options in the configuration file', () => {

@@ -21,7 +21,7 @@ export const scalepadAmmIdRule: IdRule = matching(UUID_LIKE, UUID_LIKE_DESCRIPTI
 
 function clientIdProblem(value: unknown): string | undefined {
   if (value === undefined || value === null || value === '') return 'is required for kind scalepad-amm';
-  if (typeof value !== 'string') return `must be a string that must be ${UUID_LIKE_DESCRIPTION}`;
+  if (typeof value !== 'string') return `must be a string of ${UUID_LIKE_DESCRIPTION}`;
   return scalepadAmmIdRule(value) ?? undefined;
 }
 
