@@ -73,10 +73,7 @@ export class EntryStore {
     const g = generation ?? 0;
     return {
       key: profileCacheKey(keyPrefix, parts, g),
-      // Built only by a lookup that goes to the upstream through Redis, not by every hit.
-      get leaseKey() {
-        return profileLeaseKey(keyPrefix, parts, g);
-      },
+      leaseKey: profileLeaseKey(keyPrefix, parts, g),
       shared: this.sharedTier !== undefined && generation !== undefined,
     };
   }

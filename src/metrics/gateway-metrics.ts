@@ -44,15 +44,12 @@ export interface GatewayMetricsOptions {
 }
 
 /**
- * The labelled child of a metric for one label combination (`id`), made once: prom-client hashes and checks the labels
- * on every `labels()` call, a hot-path cost on the request path.
+ * Keeps the labelled child of a metric for one label combination (`id`), so the next request finds it with one `get`:
+ * prom-client hashes and checks the labels on every `labels()` call, a hot-path cost. Used as
+ * `children.get(id) ?? remember(children, id, metric.labels(…))`, which builds no closure or label object on a hit.
  */
-function childOf<C>(children: Map<string, C>, id: string, make: () => C): C {
-  let child = children.get(id);
-  if (!child) {
-    child = make();
-    children.set(id, child);
-  }
+function remember<C>(children: Map<string, C>, id: string, child: C): C {
+  children.set(id, child);
   return child;
 }
 
@@ -191,10 +188,12 @@ export class GatewayMetrics {
     const cache = sample.cacheOutcome ? cacheLabelOf(sample.cacheOutcome) : 'none';
     const key = sample.keyName ?? NO_KEY;
     const outcome = outcomeLabelOf(sample.status, sample.problemCode);
-    childOf(this.profileRequestChildren, `${source}\u0000${key}\u0000${outcome}\u0000${cache}`, () =>
-      this.profileRequests.labels({ source, key, outcome, cache }),
-    ).inc();
-    childOf(this.profileDurationChildren, `${source}\u0000${cache}`, () => this.profileDuration.labels({ source, cache })).observe(sample.durationMs / 1000);
+    const requestsId = `${source}\u0000${key}\u0000${outcome}\u0000${cache}`;
+    (this.profileRequestChildren.get(requestsId) ?? remember(this.profileRequestChildren, requestsId, this.profileRequests.labels({ source, key, outcome, cache }))).inc();
+    const durationId = `${source}\u0000${cache}`;
+    (this.profileDurationChildren.get(durationId) ?? remember(this.profileDurationChildren, durationId, this.profileDuration.labels({ source, cache }))).observe(
+      sample.durationMs / 1000,
+    );
   }
 
   /** One `POST /profiles/batch` request; `keyName` undefined with auth disabled. */
@@ -259,7 +258,8 @@ export class GatewayMetrics {
       onOutcome: (source, outcome) => {
         const label = this.sourceLabel(source);
         const outcomeLabel = cacheLabelOf(outcome);
-        childOf(this.cacheOutcomeChildren, `${label}\u0000${outcomeLabel}`, () => this.cacheOutcomes.labels({ source: label, outcome: outcomeLabel })).inc();
+        const id = `${label}\u0000${outcomeLabel}`;
+        (this.cacheOutcomeChildren.get(id) ?? remember(this.cacheOutcomeChildren, id, this.cacheOutcomes.labels({ source: label, outcome: outcomeLabel }))).inc();
         if (isCollapsed(outcome)) this.coalesced.inc({ source: label });
       },
       onRedisError: (op) => this.recordRedisError(op),
